@@ -1,0 +1,47 @@
+# twill: `make demo` runs the main job, `make test` runs every test, `make bench` the benchmarks.
+# Node 24 comes from node_modules (the `node` dev dependency), never the system's Node.
+NODE := $(CURDIR)/node_modules/.bin/node
+JEST := $(NODE) $(CURDIR)/node_modules/jest/bin/jest.js
+SOURCES := $(shell find cni ipam daemonset -name '*.ts' -o -name '*.json' -o -name '*.mjs' 2>/dev/null)
+
+.PHONY: all build deps gen typecheck test test-unit test-integration bench demo clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	# npm ci trips over npm 11's lock handling of optional platform packages; install honours the lock.
+	npm install --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+cni/generated/validators.js: deps $(wildcard cni/schemas/*.json) cni/build/gen-validators.mjs
+	$(NODE) cni/build/gen-validators.mjs
+
+gen: cni/generated/validators.js
+
+build: gen
+	$(NODE) cni/build/build.mjs
+
+typecheck: gen
+	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
+
+# Unit tests need nothing; integration tests need root, the built bundles and the OS packages
+# .ci/run installs. The last line is the summary CI reads ("N passed, N failed").
+test: build typecheck
+	$(NODE) test/run-jest.mjs
+
+test-unit: gen
+	$(NODE) test/run-jest.mjs test/unit
+
+test-integration: build
+	$(NODE) test/run-jest.mjs test/integration
+
+bench: build
+	$(NODE) test/bench/run.mjs
+
+demo: build
+	./test/demo.sh
+
+clean:
+	rm -rf dist cni/generated coverage

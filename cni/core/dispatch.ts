@@ -1,0 +1,96 @@
+import { checkCommonFields, decodeConfig, negotiateVersion, type NetConf } from './config';
+import { loadEnv, type CniEnv, type Command } from './env';
+import { CniError, DelegatedError, ErrorCode, toCniError } from './errors';
+import type { Io } from './io';
+import { createLogger, type Level, type Logger } from './log';
+import { convertResult, type Result } from './result';
+import { LATEST_VERSION, SUPPORTED_VERSIONS, atLeast } from './versions';
+
+export interface Context {
+  env: CniEnv;
+  /** The decoded stdin, common fields checked; the plugin validates its own fields. */
+  conf: NetConf;
+  /** The negotiated spec version; results are printed in it. */
+  version: string;
+  io: Io;
+  log: Logger;
+}
+
+type Handler<R> = (ctx: Context) => R | Promise<R>;
+
+/** A plugin is its verbs; ADD returns a result, the others only succeed or throw. */
+export interface Plugin {
+  add: Handler<Result>;
+  del: Handler<void>;
+  check: Handler<void>;
+  status: Handler<void>;
+  gc: Handler<void>;
+}
+
+/** The oldest spec version each verb exists in. */
+const SINCE: Record<Exclude<Command, 'VERSION'>, string> = { ADD: '0.3.0', DEL: '0.3.0', CHECK: '0.4.0', STATUS: '1.1.0', GC: '1.1.0' };
+
+function printError(io: Io, version: string, err: CniError): void {
+  const body = err instanceof DelegatedError
+    ? err.raw
+    : { cniVersion: version, code: err.code, msg: err.message, ...(err.details ? { details: err.details } : {}) };
+  io.stdout(JSON.stringify(body) + '\n');
+}
+
+function versionReply(): string {
+  return JSON.stringify({ cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS }) + '\n';
+}
+
+/** Best effort: the version the caller asked for, so even early errors come back in its dialect. */
+function requestedVersion(stdin: string): string {
+  const m = /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin);
+  return m && SUPPORTED_VERSIONS.includes(m[1] as never) ? m[1] : LATEST_VERSION;
+}
+
+async function runVerb(plugin: Plugin, ctx: Context): Promise<void> {
+  const { command } = ctx.env;
+  if (command === 'VERSION') return;
+  if (!atLeast(ctx.version, SINCE[command])) {
+    throw new CniError(ErrorCode.incompatibleVersion, `${command} is not defined for cniVersion ${ctx.version}`, `${command} needs ${SINCE[command]} or newer`);
+  }
+  switch (command) {
+    case 'ADD':
+      ctx.io.stdout(JSON.stringify(convertResult(await plugin.add(ctx), ctx.version)) + '\n');
+      return;
+    case 'DEL':
+      return plugin.del(ctx);
+    case 'CHECK':
+      return plugin.check(ctx);
+    case 'STATUS':
+      return plugin.status(ctx);
+    case 'GC':
+      return plugin.gc(ctx);
+  }
+}
+
+/** Runs one invocation: env and stdin in, result or error JSON out. Returns the exit code. */
+export async function dispatch(plugin: Plugin, io: Io): Promise<number> {
+  let version = requestedVersion(io.stdin);
+  try {
+    if (io.env.CNI_COMMAND === 'VERSION') {
+      io.stdout(versionReply());
+      return 0;
+    }
+    const env = loadEnv(io.env);
+    const raw = decodeConfig(io.stdin);
+    version = negotiateVersion(raw);
+    checkCommonFields(raw);
+    const conf = raw as NetConf;
+    const log = createLogger({
+      stderr: io.stderr,
+      file: typeof conf.logFile === 'string' ? conf.logFile : undefined,
+      level: (conf.logLevel as Level) ?? 'info',
+      context: `${env.command} ${conf.name} ${env.containerId}/${env.ifname}`,
+    });
+    await runVerb(plugin, { env, conf, version, io, log });
+    return 0;
+  } catch (err) {
+    printError(io, version, toCniError(err));
+    return 1;
+  }
+}

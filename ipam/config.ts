@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, normalize } from 'node:path';
+import type { CniArgs } from '../cni/core/args';
+import type { NetConf } from '../cni/core/config';
+import { CniError, ErrorCode } from '../cni/core/errors';
+import type { Dns, Route } from '../cni/core/result';
+import { checkSchema } from '../cni/core/validate';
+import { validateIpam } from '../cni/generated/validators';
+import { parseCidr } from './net/cidr';
+import { parseIp, type Ip } from './net/ip';
+import { parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
+
+export const DEFAULT_DATA_DIR = '/var/lib/cni/twill-ipam';
+
+export interface IpamSection {
+  type: string;
+  ranges?: RangeSpec[][];
+  subnet?: string;
+  rangeStart?: string;
+  rangeEnd?: string;
+  gateway?: string;
+  routes?: Route[];
+  dataDir?: string;
+  resolvConf?: string;
+}
+
+export interface IpamConfig {
+  network: string;
+  rangeSets: RangeSet[];
+  routes: Route[];
+  dataDir: string;
+  dns?: Dns;
+  /** Addresses the runtime asked for, each matched to the range set it falls in. */
+  requested: Map<number, Ip>;
+}
+
+function bad(field: string, msg: string, code: number = ErrorCode.invalidConfig): CniError {
+  return new CniError(code, `${field}: ${msg}`);
+}
+
+export function loadDataDir(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_DATA_DIR;
+  if (!isAbsolute(value)) throw bad('ipam.dataDir', `"${value}" must be an absolute path`);
+  if (value.split('/').includes('..')) throw bad('ipam.dataDir', `"${value}" must not contain ".." segments`);
+  return normalize(value);
+}
+
+function loadRoutes(routes: Route[] | undefined): Route[] {
+  return (routes ?? []).map((r, i) => {
+    if (!parseCidr(r.dst)) throw bad(`ipam.routes[${i}].dst`, `"${r.dst}" is not a CIDR`);
+    if (r.gw !== undefined && !parseIp(r.gw)) throw bad(`ipam.routes[${i}].gw`, `"${r.gw}" is not an IP address`);
+    return r.gw === undefined ? { dst: r.dst } : { dst: r.dst, gw: r.gw };
+  });
+}
+
+/** resolv.conf → the result's dns, as host-local's `resolvConf` does. */
+export function loadResolvConf(path: string): Dns {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CniError(ErrorCode.io, `ipam.resolvConf: cannot read ${path}`, (err as Error).message);
+  }
+  const dns: Dns = {};
+  for (const line of text.split('\n')) {
+    const [key, ...values] = line.replace(/[#;].*/, '').trim().split(/\s+/);
+    if (key === 'nameserver' && values[0]) (dns.nameservers ??= []).push(values[0]);
+    else if (key === 'domain' && values[0]) dns.domain = values[0];
+    else if (key === 'search') dns.search = values;
+    else if (key === 'options') (dns.options ??= []).push(...values);
+  }
+  return dns;
+}
+
+function rangeSpecs(ipam: IpamSection, conf: NetConf): { specs: RangeSpec[][]; field: string } {
+  const runtimeRanges = (conf.runtimeConfig as { ipRanges?: RangeSpec[][] } | undefined)?.ipRanges;
+  if (runtimeRanges?.length) return { specs: runtimeRanges, field: 'runtimeConfig.ipRanges' };
+  if (ipam.ranges?.length) return { specs: ipam.ranges, field: 'ipam.ranges' };
+  if (ipam.subnet !== undefined) {
+    const { subnet, rangeStart, rangeEnd, gateway } = ipam;
+    return { specs: [[{ subnet, rangeStart, rangeEnd, gateway }]], field: 'ipam' };
+  }
+  throw bad('ipam.ranges', 'required: give "ranges" (or the older "subnet")');
+}
+
+interface RequestSource {
+  field: string;
+  values: string[];
+  code: number;
+}
+
+function requestSources(conf: NetConf, args: CniArgs): RequestSource[] {
+  const sources: RequestSource[] = [];
+  const rc = (conf.runtimeConfig as { ips?: string[] } | undefined)?.ips;
+  if (rc?.length) sources.push({ field: 'runtimeConfig.ips', values: rc, code: ErrorCode.invalidConfig });
+  const ca = (conf.args as { cni?: { ips?: string[] } } | undefined)?.cni?.ips;
+  if (ca?.length) sources.push({ field: 'args.cni.ips', values: ca, code: ErrorCode.invalidConfig });
+  if (args.IP) sources.push({ field: 'CNI_ARGS IP', values: args.IP.split(','), code: ErrorCode.invalidEnvironment });
+  return sources;
+}
+
+/** Requested addresses, each placed in its range set; the first source that names any wins. */
+function loadRequested(conf: NetConf, args: CniArgs, sets: RangeSet[]): Map<number, Ip> {
+  const requested = new Map<number, Ip>();
+  const source = requestSources(conf, args)[0];
+  for (const value of source?.values ?? []) {
+    const ip = parseIp(value.split('/')[0]);
+    if (!ip) throw bad(source.field, `"${value}" is not an IP address`, source.code);
+    const set = sets.findIndex((s) => rangeOf(s, ip));
+    if (set < 0) throw bad(source.field, `${value} is in none of the configured ranges`, source.code);
+    const range = rangeOf(sets[set], ip)!;
+    if (range.gateway?.value === ip.value) throw bad(source.field, `${value} is the gateway of its range`, source.code);
+    if (requested.has(set)) throw bad(source.field, `two addresses requested from range set ${set} (IPv${setFamily(sets[set])})`, source.code);
+    requested.set(set, ip);
+  }
+  return requested;
+}
+
+/** defaults → decode (schema) → validate: the twill-ipam view of a network configuration. */
+export function loadIpamConfig(conf: NetConf, args: CniArgs): IpamConfig {
+  checkSchema(validateIpam, conf);
+  const ipam = conf.ipam as IpamSection;
+  const { specs, field } = rangeSpecs(ipam, conf);
+  const rangeSets = parseRangeSets(specs, field);
+  return {
+    network: conf.name,
+    rangeSets,
+    routes: loadRoutes(ipam.routes),
+    dataDir: loadDataDir(ipam.dataDir),
+    dns: ipam.resolvConf ? loadResolvConf(ipam.resolvConf) : undefined,
+    requested: loadRequested(conf, args, rangeSets),
+  };
+}

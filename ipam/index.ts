@@ -1,0 +1,80 @@
+import { parseCniArgs } from '../cni/core/args';
+import type { NetConf } from '../cni/core/config';
+import type { CniEnv } from '../cni/core/env';
+import { CniError, ErrorCode } from '../cni/core/errors';
+import type { Logger } from '../cni/core/log';
+import type { Result } from '../cni/core/result';
+import { allocate, checkAvailable, collectGarbage, toIpConfigs, verify } from './allocator';
+import { loadDataDir, loadIpamConfig, type IpamSection } from './config';
+import { Store, type Attachment } from './store';
+
+/**
+ * twill-ipam as a library: the twill plugin calls these in-process, the standalone binary
+ * (plugin.ts) wraps them in the CNI verbs. Each takes the whole network configuration.
+ */
+export interface IpamRequest {
+  conf: NetConf;
+  env: CniEnv;
+}
+
+function attachmentOf(env: CniEnv): Attachment {
+  return { containerId: env.containerId, ifname: env.ifname };
+}
+
+function storeFor(conf: NetConf): Store {
+  const section = (conf.ipam ?? {}) as Partial<IpamSection>;
+  const dataDir = typeof section.dataDir === 'string' ? section.dataDir : undefined;
+  return new Store(loadDataDir(dataDir), conf.name);
+}
+
+/** ADD: an abbreviated result (ips, routes, dns; no interfaces). */
+export function ipamAdd({ conf, env }: IpamRequest): Result {
+  const cfg = loadIpamConfig(conf, parseCniArgs(env.args));
+  const store = new Store(cfg.dataDir, cfg.network);
+  const allocated = allocate({ store, cfg, attachment: attachmentOf(env) });
+  const result: Result = { ips: toIpConfigs(cfg, allocated), routes: cfg.routes };
+  const dns = cfg.dns ?? (conf.dns as Result['dns']);
+  if (dns) result.dns = dns;
+  return result;
+}
+
+/**
+ * DEL needs only the network name and dataDir, so it still releases when the rest of the
+ * config has since become invalid (a DEL that fails on config leaks the address for good).
+ */
+export function ipamDel({ conf, env }: IpamRequest): void {
+  storeFor(conf).release(attachmentOf(env));
+}
+
+export function ipamCheck({ conf, env }: IpamRequest): void {
+  const cfg = loadIpamConfig(conf, parseCniArgs(env.args));
+  verify({ store: new Store(cfg.dataDir, cfg.network), cfg, attachment: attachmentOf(env) });
+}
+
+/** The runtime's list of attachments still in use (`cni.dev/attachments` from older runtimes). */
+export function validAttachments(conf: NetConf): Attachment[] {
+  const key = 'cni.dev/valid-attachments' in conf ? 'cni.dev/valid-attachments' : 'cni.dev/attachments';
+  const list = conf[key] ?? [];
+  if (!Array.isArray(list)) throw new CniError(ErrorCode.invalidConfig, `${key}: must be an array`);
+  return list.map((a, i) => {
+    const { containerID, ifname } = (a ?? {}) as { containerID?: unknown; ifname?: unknown };
+    if (typeof containerID !== 'string' || typeof ifname !== 'string') {
+      throw new CniError(ErrorCode.invalidConfig, `${key}[${i}]: needs string "containerID" and "ifname"`);
+    }
+    return { containerId: containerID, ifname };
+  });
+}
+
+export function ipamGc(conf: NetConf, log: Logger): void {
+  const outcome = collectGarbage(storeFor(conf), validAttachments(conf));
+  for (const a of outcome.released) log.info(`gc released ${a.containerId}/${a.ifname}`);
+  for (const ip of outcome.orphans) log.info(`gc removed orphan reservation ${ip}`);
+  if (outcome.failures.length) {
+    throw new CniError(ErrorCode.io, `gc: ${outcome.failures.length} release(s) failed`, outcome.failures.join('; '));
+  }
+}
+
+export function ipamStatus(conf: NetConf): void {
+  const cfg = loadIpamConfig(conf, {});
+  checkAvailable(new Store(cfg.dataDir, cfg.network), cfg);
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../cni/core/main';
+import { ipamPlugin } from './plugin';
+
+runMain(ipamPlugin);
