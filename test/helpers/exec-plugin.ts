@@ -1,0 +1,78 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const DIST = join(__dirname, '..', '..', 'dist');
+export const REFERENCE_PLUGINS = '/usr/lib/cni';
+
+export interface PluginRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON when it is JSON. */
+  json: any;
+}
+
+export interface PluginCall {
+  /** A dist/ binary name ("twill-ipam") or an absolute path. */
+  plugin: string;
+  command: string;
+  config: unknown;
+  containerId?: string;
+  netns?: string;
+  ifname?: string;
+  args?: string;
+  path?: string;
+  /** Extra or overriding variables; a value of undefined removes the variable. */
+  env?: Record<string, string | undefined>;
+}
+
+function pluginPath(plugin: string): string {
+  return plugin.startsWith('/') ? plugin : join(DIST, plugin);
+}
+
+/** The environment a runtime gives a plugin: CNI_* plus a plain PATH, nothing from the test's process. */
+export function cniEnv(call: PluginCall): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    CNI_COMMAND: call.command,
+    CNI_CONTAINERID: call.containerId,
+    CNI_NETNS: call.netns,
+    CNI_IFNAME: call.ifname,
+    CNI_ARGS: call.args,
+    CNI_PATH: call.path ?? `${DIST}:${REFERENCE_PLUGINS}`,
+    ...call.env,
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}
+
+function parse(stdout: string): any {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+}
+
+function stdinOf(config: unknown): string {
+  return typeof config === 'string' ? config : JSON.stringify(config);
+}
+
+/** Runs a plugin as a runtime does: fresh process, env + stdin, result on stdout. */
+export function execPlugin(call: PluginCall): PluginRun {
+  const r = spawnSync(pluginPath(call.plugin), [], { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
+}
+
+/** The same, without blocking: for concurrency tests. */
+export function execPluginAsync(call: PluginCall): Promise<PluginRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pluginPath(call.plugin), [], { env: cniEnv(call) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, json: parse(stdout) }));
+    child.stdin.end(stdinOf(call.config));
+  });
+}
