@@ -18,6 +18,7 @@ export const LAUNCHER = [
 ].join('\n');
 
 const binaries = {
+  twill: 'cni/plugin/main.ts',
   'twill-ipam': 'ipam/main.ts',
 };
 

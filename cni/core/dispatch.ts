@@ -4,7 +4,7 @@ import { CniError, DelegatedError, ErrorCode, toCniError } from './errors';
 import type { Io } from './io';
 import { createLogger, type Level, type Logger } from './log';
 import { convertResult, type Result } from './result';
-import { LATEST_VERSION, SUPPORTED_VERSIONS, atLeast } from './versions';
+import { LATEST_VERSION, SUPPORTED_VERSIONS, atLeast, isSupported } from './versions';
 
 export interface Context {
   env: CniEnv;
@@ -41,10 +41,18 @@ function versionReply(): string {
   return JSON.stringify({ cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS }) + '\n';
 }
 
-/** Best effort: the version the caller asked for, so even early errors come back in its dialect. */
+/**
+ * Best effort: the version the caller asked for, so even early errors come back in its dialect.
+ * The top-level key when stdin parses (a prevResult's cniVersion may come first), else the first match.
+ */
 function requestedVersion(stdin: string): string {
-  const m = /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin);
-  return m && SUPPORTED_VERSIONS.includes(m[1] as never) ? m[1] : LATEST_VERSION;
+  let v: unknown;
+  try {
+    v = (JSON.parse(stdin) as { cniVersion?: unknown } | null)?.cniVersion;
+  } catch {
+    v = /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin)?.[1];
+  }
+  return typeof v === 'string' && isSupported(v) ? v : LATEST_VERSION;
 }
 
 async function runVerb(plugin: Plugin, ctx: Context): Promise<void> {

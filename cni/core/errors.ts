@@ -18,6 +18,8 @@ export const ErrorCode = {
   hostSetup: 102,
   /** twill: CHECK found the attachment differs from what ADD set up. */
   drift: 103,
+  /** twill: a host port is already published by another pod. */
+  portInUse: 104,
   internal: 999,
 } as const;
 

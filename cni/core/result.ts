@@ -1,5 +1,5 @@
 import { CniError, ErrorCode } from './errors';
-import { atLeast, compareVersions } from './versions';
+import { atLeast, compareVersions, parseVersion } from './versions';
 
 export interface CniInterface {
   name: string;
@@ -71,7 +71,8 @@ export function parseResult(raw: unknown, where: string): Result {
     throw new CniError(ErrorCode.decode, `${where}: not a result object`);
   }
   const r = raw as Record<string, unknown>;
-  if ('ip4' in r || 'ip6' in r) {
+  const old = typeof r.cniVersion === 'string' && parseVersion(r.cniVersion) !== undefined && !atLeast(r.cniVersion, '0.3.0');
+  if (old || 'ip4' in r || 'ip6' in r) {
     throw new CniError(ErrorCode.incompatibleVersion, `${where}: results older than 0.3.0 are not supported`);
   }
   const result: Result = {};

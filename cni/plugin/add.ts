@@ -1,0 +1,92 @@
+import { CniError, ErrorCode } from '../core/errors';
+import { parseResult, type IpConfig, type Result } from '../core/result';
+import { flushUdpConntrack } from '../host/conntrack';
+import { ipBatch } from '../host/ip';
+import { netnsExists } from '../host/netns';
+import { linkMac } from '../host/sysfs';
+import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
+import { ensureBridge } from './bridge';
+import type { PluginRun } from './context';
+import { ensureNetworkRules, ownerTag, removePortMappings, setupPortMappings, type PodAddresses } from './firewall';
+import { ipamExecAdd, ipamExecDel } from './ipam';
+import { macFromIpv4, stableMac } from './names';
+import { buildResult, podRoutes } from './result';
+import { hostVethLines, setupPodSide, teardownVeth, type VethPlan } from './veth';
+
+function checkNetns(netns: string): void {
+  if (/[\s"'\\]/.test(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: "${netns}" contains whitespace or quotes`);
+  if (!netnsExists(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} does not exist`);
+}
+
+function cidrOf(ip: IpConfig): Cidr {
+  const c = parseCidr(ip.address);
+  if (!c) throw new CniError(ErrorCode.invalidConfig, `ipam: "${ip.address}" in the IPAM result is not an address/prefix`);
+  return c;
+}
+
+/** The gateway addresses the bridge carries, with their subnet's prefix. */
+function gatewayCidrs(ips: IpConfig[]): Cidr[] {
+  return ips.filter((ip) => ip.gateway).map((ip) => parseCidr(`${ip.gateway}/${cidrOf(ip).prefix}`)!);
+}
+
+function podAddresses(ips: IpConfig[]): PodAddresses {
+  const bare = (ip?: IpConfig) => ip?.address.split('/')[0];
+  return { ipv4: bare(ips.find((ip) => !ip.address.includes(':'))), ipv6: bare(ips.find((ip) => ip.address.includes(':'))) };
+}
+
+function withMac(name: string, mac: string | undefined): { name: string; mac?: string } {
+  return mac ? { name, mac } : { name };
+}
+
+function vethPlan(run: PluginRun, pod: PodAddresses): VethPlan {
+  const { env } = run.ctx;
+  const podMac = run.cfg.mac ?? (pod.ipv4 ? macFromIpv4(pod.ipv4) : stableMac(`pod:${env.containerId}:${env.ifname}`));
+  return { hostVeth: run.hostVeth, hostMac: stableMac(`host:${run.hostVeth}`), podIfname: env.ifname, podMac, netns: env.netns };
+}
+
+/** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
+function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Result {
+  const ips = ipam.ips ?? [];
+  if (!ips.length) throw new CniError(ErrorCode.invalidConfig, 'ipam: the IPAM plugin returned no address');
+  const { cfg, runner, ctx } = run;
+  const pod = podAddresses(ips);
+  const plan = vethPlan(run, pod);
+  const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
+  undo.push(() => teardownVeth(runner, plan.hostVeth));
+  ipBatch(runner, [...bridge.lines, ...hostVethLines(cfg, plan)]);
+  const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
+  setupPodSide(runner, plan, ips, routes);
+  ensureNetworkRules(runner, { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq }, { force: bridge.created });
+  const tag = ownerTag(run.hostVeth, cfg.network);
+  undo.push(() => removePortMappings(runner, (t) => t === tag));
+  setupPortMappings(runner, { bridge: cfg.bridge, mappings: cfg.portMappings, pod, tag });
+  flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
+  return buildResult({
+    prev: ctx.conf.prevResult ? parseResult(ctx.conf.prevResult, 'prevResult') : undefined,
+    bridge: withMac(cfg.bridge, linkMac(cfg.bridge)),
+    hostVeth: { name: plan.hostVeth, mac: plan.hostMac },
+    pod: { name: plan.podIfname, mac: plan.podMac, sandbox: ctx.env.netns },
+    ipam: { ...ipam, ips: ips.map((ip) => (cfg.isGateway ? ip : { address: ip.address })) },
+    routes,
+    dns: cfg.dns,
+  });
+}
+
+/** ADD: IPAM, bridge, veth, pod addresses and routes, rules; everything created is undone if a later step fails. */
+export function cmdAdd(run: PluginRun): Result {
+  checkNetns(run.ctx.env.netns);
+  const ipam = ipamExecAdd(run.ctx, run.runner);
+  const undo: Array<() => void> = [() => ipamExecDel(run.ctx, run.runner)];
+  try {
+    return setupHost(run, ipam, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch (undoErr) {
+        run.ctx.log.error(`rollback step failed: ${(undoErr as Error).message}`);
+      }
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+import { CniError, ErrorCode } from '../core/errors';
+import { parseResult, type IpConfig, type Route } from '../core/result';
+import { ipJson, type IpLink, type IpRoute } from '../host/ip';
+import { ipIn } from '../host/netns';
+import { nftListElements } from '../host/nft';
+import { canonicalNetwork, cidrContains, formatCidr, parseCidr } from '../../ipam/net/cidr';
+import { formatIp, parseIp } from '../../ipam/net/ip';
+import type { PluginRun } from './context';
+import { TABLE, ownerTag } from './firewall';
+import { ipamExecCheck } from './ipam';
+
+function drift(msg: string): CniError {
+  return new CniError(ErrorCode.drift, msg);
+}
+
+function checkHostVeth(run: PluginRun): void {
+  const [link] = (() => {
+    try {
+      return ipJson<IpLink[]>(run.runner, ['link', 'show', 'dev', run.hostVeth]);
+    } catch {
+      return [];
+    }
+  })();
+  if (!link) throw drift(`host veth ${run.hostVeth} is missing`);
+  if (link.master !== run.cfg.bridge) throw drift(`host veth ${run.hostVeth} is not attached to bridge ${run.cfg.bridge}${link.master ? ` (it is on ${link.master})` : ''}`);
+}
+
+function checkPodAddresses(run: PluginRun, ips: IpConfig[]): void {
+  const { ifname, netns } = run.ctx.env;
+  let link: IpLink | undefined;
+  try {
+    [link] = ipJson<IpLink[]>(run.runner, ['addr', 'show', 'dev', ifname], ipIn(netns));
+  } catch {
+    link = undefined;
+  }
+  if (!link) throw drift(`interface ${ifname} is missing in ${netns}`);
+  const present = new Set((link.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
+  for (const ip of ips) if (!present.has(ip.address)) throw drift(`address ${ip.address} missing on ${ifname}`);
+}
+
+/** A route's destination as `ip -j route` prints it: "default", a bare host address, or a network. */
+function ipRouteDst(dst: string): string {
+  const c = parseCidr(dst);
+  if (!c) return dst;
+  if (c.prefix === 0) return 'default';
+  if (c.prefix === (c.ip.family === 4 ? 32 : 128)) return formatIp(c.ip);
+  return formatCidr(canonicalNetwork(c));
+}
+
+/** Only routes through one of our addresses' subnets (or without a gateway) are ours to check. */
+function ownRoutes(routes: Route[], ips: IpConfig[]): Route[] {
+  const subnets = ips.map((ip) => parseCidr(ip.address)!);
+  return routes.filter((r) => !r.gw || subnets.some((s) => { const gw = parseIp(r.gw!); return gw !== undefined && cidrContains(s, gw); }));
+}
+
+function checkPodRoutes(run: PluginRun, routes: Route[]): void {
+  const { ifname, netns } = run.ctx.env;
+  const ip = ipIn(netns);
+  const have = [...ipJson<IpRoute[]>(run.runner, ['route', 'show', 'dev', ifname], ip), ...ipJson<IpRoute[]>(run.runner, ['-6', 'route', 'show', 'dev', ifname], ip)];
+  const present = new Set(have.map((r) => `${r.dst} ${r.gateway ?? ''}`));
+  for (const r of routes) {
+    if (!present.has(`${ipRouteDst(r.dst)} ${r.gw ?? ''}`)) throw drift(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ''} missing in ${ifname}`);
+  }
+}
+
+function checkRules(run: PluginRun, ips: IpConfig[]): void {
+  const { cfg, runner, hostVeth } = run;
+  if (!cfg.ipMasq && !cfg.portMappings.length) return;
+  const elements = nftListElements(runner, 'inet', TABLE);
+  if (cfg.ipMasq) {
+    for (const ip of ips) {
+      const net = canonicalNetwork(parseCidr(ip.address)!);
+      const key = formatCidr(net);
+      if (!elements.some((e) => e.map === `masq${net.ip.family}` && e.key === key)) throw drift(`masquerade rule for ${key} missing (nft table inet ${TABLE})`);
+    }
+  }
+  const tag = ownerTag(hostVeth, cfg.network);
+  for (const m of cfg.portMappings) {
+    const found = elements.some((e) => e.comment === tag && e.key.endsWith(`${m.protocol} . ${m.hostPort}`));
+    if (!found) throw drift(`port mapping ${m.protocol}/${m.hostPort} → ${m.containerPort} missing (nft table inet ${TABLE})`);
+  }
+}
+
+/** CHECK: names the first drift it finds between what ADD set up (prevResult) and the node. */
+export function cmdCheck(run: PluginRun): void {
+  const { ctx } = run;
+  if (!ctx.conf.prevResult) throw new CniError(ErrorCode.invalidConfig, 'prevResult: required for CHECK but missing');
+  const prev = parseResult(ctx.conf.prevResult, 'prevResult');
+  const podIndex = (prev.interfaces ?? []).findIndex((i) => i.name === ctx.env.ifname && i.sandbox === ctx.env.netns);
+  if (podIndex < 0) throw drift(`prevResult has no interface ${ctx.env.ifname} in ${ctx.env.netns}`);
+  const ips = (prev.ips ?? []).filter((ip) => ip.interface === podIndex);
+  ipamExecCheck(ctx, run.runner);
+  checkHostVeth(run);
+  checkPodAddresses(run, ips);
+  checkPodRoutes(run, ownRoutes(prev.routes ?? [], ips));
+  checkRules(run, ips);
+}

@@ -1,0 +1,125 @@
+import type { CniArgs } from '../core/args';
+import type { NetConf } from '../core/config';
+import { validateIfname } from '../core/env';
+import { CniError, ErrorCode } from '../core/errors';
+import type { Dns } from '../core/result';
+import { checkSchema } from '../core/validate';
+import { validateTwill } from '../generated/validators';
+import { parseIp } from '../../ipam/net/ip';
+import { isUnicastMac } from './names';
+
+export const DEFAULT_BRIDGE = 'twill0';
+export const IN_PROCESS_IPAM = 'twill-ipam';
+
+export type Protocol = 'tcp' | 'udp';
+
+/** Docker's `-p [hostIP:]hostPort:containerPort[/proto]`, as the portMappings capability sends it. */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: Protocol;
+  /** Absent means every address of the node. */
+  hostIP?: string;
+}
+
+export interface TwillConfig {
+  network: string;
+  bridge: string;
+  isGateway: boolean;
+  isDefaultGateway: boolean;
+  forceAddress: boolean;
+  ipMasq: boolean;
+  mtu?: number;
+  hairpinMode: boolean;
+  promiscMode: boolean;
+  portIsolation: boolean;
+  mac?: string;
+  portMappings: PortMapping[];
+  dns?: Dns;
+  ipamType: string;
+}
+
+function bad(field: string, msg: string): CniError {
+  return new CniError(ErrorCode.invalidConfig, `${field}: ${msg}`);
+}
+
+interface RawPortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol?: string;
+  hostIP?: string;
+}
+
+function loadPortMapping(p: RawPortMapping, i: number): PortMapping {
+  const field = `runtimeConfig.portMappings[${i}]`;
+  const protocol = (p.protocol ?? 'tcp').toLowerCase();
+  if (protocol !== 'tcp' && protocol !== 'udp') throw bad(`${field}.protocol`, `"${p.protocol}" is not supported (tcp or udp)`);
+  const out: PortMapping = { hostPort: p.hostPort, containerPort: p.containerPort, protocol };
+  if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0' && p.hostIP !== '::') {
+    if (!parseIp(p.hostIP)) throw bad(`${field}.hostIP`, `"${p.hostIP}" is not an IP address`);
+    out.hostIP = p.hostIP;
+  }
+  return out;
+}
+
+function checkDuplicatePorts(mappings: PortMapping[]): void {
+  const seen = new Set<string>();
+  mappings.forEach((m, i) => {
+    const key = `${m.hostIP ?? '*'}/${m.protocol}/${m.hostPort}`;
+    if (seen.has(key)) throw bad(`runtimeConfig.portMappings[${i}]`, `host port ${m.protocol}/${m.hostPort} is mapped twice`);
+    seen.add(key);
+  });
+}
+
+/** The MAC the pod asked for: runtimeConfig.mac, then args.cni.mac, then CNI_ARGS MAC, then the config's `mac`. */
+function loadMac(conf: NetConf, args: CniArgs): string | undefined {
+  const rc = conf.runtimeConfig as { mac?: string } | undefined;
+  const ca = conf.args as { cni?: { mac?: string } } | undefined;
+  const sources: Array<[string, string | undefined]> = [
+    ['runtimeConfig.mac', rc?.mac],
+    ['args.cni.mac', ca?.cni?.mac],
+    ['CNI_ARGS MAC', args.MAC],
+    ['mac', conf.mac as string | undefined],
+  ];
+  const found = sources.find(([, v]) => v !== undefined && v !== '');
+  if (!found) return undefined;
+  const [field, mac] = found;
+  if (!isUnicastMac(mac!)) throw new CniError(field === 'CNI_ARGS MAC' ? ErrorCode.invalidEnvironment : ErrorCode.invalidConfig, `${field}: "${mac}" is not a unicast MAC address`);
+  return mac!.toLowerCase();
+}
+
+function mergeDns(conf: NetConf): Dns | undefined {
+  const rc = (conf.runtimeConfig as { dns?: Dns } | undefined)?.dns;
+  const base = conf.dns as Dns | undefined;
+  if (!rc && !base) return undefined;
+  return { ...base, ...rc };
+}
+
+/** defaults → decode (schema) → validate: the plugin's view of its configuration. */
+export function loadTwillConfig(conf: NetConf, args: CniArgs): TwillConfig {
+  checkSchema(validateTwill, conf);
+  const bridge = (conf.bridge as string | undefined) ?? DEFAULT_BRIDGE;
+  const ifProblem = validateIfname(bridge);
+  if (ifProblem) throw bad('bridge', ifProblem);
+  const isDefaultGateway = conf.isDefaultGateway === true;
+  const rawMappings = ((conf.runtimeConfig as { portMappings?: RawPortMapping[] } | undefined)?.portMappings ?? []);
+  const portMappings = rawMappings.map(loadPortMapping);
+  checkDuplicatePorts(portMappings);
+  return {
+    network: conf.name,
+    bridge,
+    // A bridge network has a gateway unless told otherwise (Docker's default; the reference's is off).
+    isGateway: isDefaultGateway || conf.isGateway !== false,
+    isDefaultGateway,
+    forceAddress: conf.forceAddress === true,
+    ipMasq: conf.ipMasq === true,
+    mtu: conf.mtu as number | undefined,
+    hairpinMode: conf.hairpinMode === true,
+    promiscMode: conf.promiscMode === true,
+    portIsolation: conf.portIsolation === true,
+    mac: loadMac(conf, args),
+    portMappings,
+    dns: mergeDns(conf),
+    ipamType: (conf.ipam as { type: string }).type,
+  };
+}

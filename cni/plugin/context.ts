@@ -1,0 +1,18 @@
+import { parseCniArgs } from '../core/args';
+import type { Context } from '../core/dispatch';
+import { createRunner, type Runner } from '../host/run';
+import { loadTwillConfig, type TwillConfig } from './config';
+import { hostVethName } from './names';
+
+/** What every verb of the plugin works with. */
+export interface PluginRun {
+  ctx: Context;
+  cfg: TwillConfig;
+  runner: Runner;
+  hostVeth: string;
+}
+
+export function preparePluginRun(ctx: Context, runner: Runner = createRunner(ctx.io.env)): PluginRun {
+  const cfg = loadTwillConfig(ctx.conf, parseCniArgs(ctx.env.args));
+  return { ctx, cfg, runner, hostVeth: hostVethName(ctx.env.containerId, ctx.env.ifname) };
+}

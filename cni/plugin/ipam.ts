@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../core/dispatch';
+import { CniError, DelegatedError, ErrorCode } from '../core/errors';
+import { parseResult, type Result } from '../core/result';
+import type { Runner } from '../host/run';
+import { CommandError } from '../host/run';
+import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../../ipam/index';
+import { IN_PROCESS_IPAM } from './config';
+
+/**
+ * IPAM for the plugin: twill-ipam runs in-process (no second Node start per pod); any other
+ * `ipam.type` is executed from CNI_PATH with the same environment and stdin, as the spec says.
+ */
+export type IpamVerb = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
+
+function findPlugin(ctx: Context, type: string): string {
+  if (type.includes('/')) throw new CniError(ErrorCode.invalidConfig, `ipam.type: "${type}" must be a plugin name, not a path`);
+  for (const dir of ctx.env.path) {
+    const candidate = join(dir, type);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new CniError(ErrorCode.invalidConfig, `ipam.type: plugin "${type}" not found in CNI_PATH`, `searched ${ctx.env.path.join(':')}`);
+}
+
+/** Execs the delegated IPAM plugin; its error JSON is passed through unchanged. */
+function delegate(ctx: Context, runner: Runner, verb: IpamVerb): string {
+  const plugin = findPlugin(ctx, String((ctx.conf.ipam as { type: string }).type));
+  try {
+    return runner([plugin], { input: ctx.io.stdin, env: { CNI_COMMAND: verb } }).stdout;
+  } catch (err) {
+    if (err instanceof CommandError) {
+      try {
+        const raw = JSON.parse(err.stdout ?? '');
+        if (raw && typeof raw.code === 'number') throw new DelegatedError(raw);
+      } catch (parseErr) {
+        if (parseErr instanceof DelegatedError) throw parseErr;
+      }
+    }
+    throw err;
+  }
+}
+
+function inProcess(ctx: Context): boolean {
+  return (ctx.conf.ipam as { type: string }).type === IN_PROCESS_IPAM;
+}
+
+export function ipamExecAdd(ctx: Context, runner: Runner): Result {
+  if (inProcess(ctx)) return ipamAdd({ conf: ctx.conf, env: ctx.env });
+  const out = delegate(ctx, runner, 'ADD');
+  try {
+    return parseResult(JSON.parse(out), `ipam ${String((ctx.conf.ipam as { type: string }).type)} result`);
+  } catch (err) {
+    if (err instanceof CniError) throw err;
+    throw new CniError(ErrorCode.decode, 'ipam: delegated plugin printed no JSON result', out.slice(0, 500));
+  }
+}
+
+export function ipamExecDel(ctx: Context, runner: Runner): void {
+  if (inProcess(ctx)) ipamDel({ conf: ctx.conf, env: ctx.env });
+  else delegate(ctx, runner, 'DEL');
+}
+
+export function ipamExecCheck(ctx: Context, runner: Runner): void {
+  if (inProcess(ctx)) ipamCheck({ conf: ctx.conf, env: ctx.env });
+  else delegate(ctx, runner, 'CHECK');
+}
+
+/** GC and STATUS came with spec 1.1; an older delegated plugin that cannot answer them is skipped, not fatal. */
+export function ipamExecMaintenance(ctx: Context, runner: Runner, verb: 'GC' | 'STATUS'): void {
+  if (inProcess(ctx)) {
+    if (verb === 'GC') ipamGc(ctx.conf, ctx.log);
+    else ipamStatus(ctx.conf);
+    return;
+  }
+  try {
+    delegate(ctx, runner, verb);
+  } catch (err) {
+    if (err instanceof DelegatedError && err.code === ErrorCode.incompatibleVersion) {
+      ctx.log.warn(`ipam plugin does not support ${verb}: ${err.message}`);
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../core/main';
+import { twillPlugin } from './plugin';
+
+runMain(twillPlugin);

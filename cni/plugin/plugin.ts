@@ -1,0 +1,16 @@
+import type { Plugin } from '../core/dispatch';
+import { cmdAdd } from './add';
+import { cmdCheck } from './check';
+import { preparePluginRun } from './context';
+import { cmdDel } from './del';
+import { cmdGc } from './gc';
+import { cmdStatus } from './status';
+
+/** The twill plugin: each verb loads the config once, then does its job. */
+export const twillPlugin: Plugin = {
+  add: (ctx) => cmdAdd(preparePluginRun(ctx)),
+  del: (ctx) => cmdDel(preparePluginRun(ctx)),
+  check: (ctx) => cmdCheck(preparePluginRun(ctx)),
+  status: (ctx) => cmdStatus(preparePluginRun(ctx)),
+  gc: (ctx) => cmdGc(preparePluginRun(ctx)),
+};
