@@ -41,7 +41,7 @@ bench: build
 	$(NODE) test/bench/run.mjs
 
 demo: build
-	./test/demo.sh
+	./test/demo/run.sh
 
 clean:
 	rm -rf dist cni/generated coverage
