@@ -8,7 +8,7 @@ import { checkSchema } from '../cni/core/validate';
 import { validateIpam } from '../cni/generated/validators';
 import { parseCidr } from './net/cidr';
 import { parseIp, type Ip } from './net/ip';
-import { parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
+import { parseRange, parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/twill-ipam';
 
@@ -72,13 +72,14 @@ export function loadResolvConf(path: string): Dns {
   return dns;
 }
 
-function rangeSpecs(ipam: IpamSection, conf: NetConf): { specs: RangeSpec[][]; field: string } {
+/** runtimeConfig.ipRanges, else ipam.ranges, else the older single range (its fields named as the user wrote them). */
+function loadRangeSets(ipam: IpamSection, conf: NetConf): RangeSet[] {
   const runtimeRanges = (conf.runtimeConfig as { ipRanges?: RangeSpec[][] } | undefined)?.ipRanges;
-  if (runtimeRanges?.length) return { specs: runtimeRanges, field: 'runtimeConfig.ipRanges' };
-  if (ipam.ranges?.length) return { specs: ipam.ranges, field: 'ipam.ranges' };
+  if (runtimeRanges?.length) return parseRangeSets(runtimeRanges, 'runtimeConfig.ipRanges');
+  if (ipam.ranges?.length) return parseRangeSets(ipam.ranges, 'ipam.ranges');
   if (ipam.subnet !== undefined) {
     const { subnet, rangeStart, rangeEnd, gateway } = ipam;
-    return { specs: [[{ subnet, rangeStart, rangeEnd, gateway }]], field: 'ipam' };
+    return [[parseRange({ subnet, rangeStart, rangeEnd, gateway }, 'ipam')]];
   }
   throw bad('ipam.ranges', 'required: give "ranges" (or the older "subnet")');
 }
@@ -120,8 +121,7 @@ function loadRequested(conf: NetConf, args: CniArgs, sets: RangeSet[]): Map<numb
 export function loadIpamConfig(conf: NetConf, args: CniArgs): IpamConfig {
   checkSchema(validateIpam, conf);
   const ipam = conf.ipam as IpamSection;
-  const { specs, field } = rangeSpecs(ipam, conf);
-  const rangeSets = parseRangeSets(specs, field);
+  const rangeSets = loadRangeSets(ipam, conf);
   return {
     network: conf.name,
     rangeSets,
