@@ -15,10 +15,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 deps: node_modules/.package-lock.json
 
-cni/generated/validators.js: deps $(wildcard cni/schemas/*.json) cni/build/gen-validators.mjs
+cni/generated/validators.d.ts: deps $(wildcard cni/schemas/*.json) cni/build/gen-validators.mjs
 	$(NODE) cni/build/gen-validators.mjs
 
-gen: cni/generated/validators.js
+gen: cni/generated/validators.d.ts
 
 build: gen
 	$(NODE) cni/build/build.mjs

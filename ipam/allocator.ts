@@ -45,10 +45,13 @@ function reserveNext({ store, cfg, attachment }: AllocatorOptions, setIndex: num
       return candidate;
     }
   }
+  const why = probes > MAX_CANDIDATES
+    ? `the first ${MAX_CANDIDATES} candidates after ${hint ? formatIp(hint) : 'the range start'} are all allocated`
+    : `all ${capacity(set)} addresses are allocated`;
   throw new CniError(
     ErrorCode.rangeExhausted,
     `network "${cfg.network}": no free address in range set ${setIndex} (${describeSet(set)})`,
-    `all ${capacity(set)} addresses are allocated; release some (DEL/GC) or widen ipam.ranges`,
+    `${why}; release some (DEL/GC) or widen ipam.ranges`,
   );
 }
 

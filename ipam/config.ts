@@ -5,7 +5,7 @@ import type { NetConf } from '../cni/core/config';
 import { CniError, ErrorCode } from '../cni/core/errors';
 import type { Dns, Route } from '../cni/core/result';
 import { checkSchema } from '../cni/core/validate';
-import { validateIpam } from '../cni/generated/validators';
+import { validateIpam } from '../cni/generated/ipam';
 import { parseCidr } from './net/cidr';
 import { parseIp, type Ip } from './net/ip';
 import { parseRange, parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
@@ -96,7 +96,7 @@ function requestSources(conf: NetConf, args: CniArgs): RequestSource[] {
   if (rc?.length) sources.push({ field: 'runtimeConfig.ips', values: rc, code: ErrorCode.invalidConfig });
   const ca = (conf.args as { cni?: { ips?: string[] } } | undefined)?.cni?.ips;
   if (ca?.length) sources.push({ field: 'args.cni.ips', values: ca, code: ErrorCode.invalidConfig });
-  if (args.IP) sources.push({ field: 'CNI_ARGS IP', values: args.IP.split(','), code: ErrorCode.invalidEnvironment });
+  if (args.IP) sources.push({ field: 'CNI_ARGS IP', values: args.IP.split(',').map((v) => v.trim()), code: ErrorCode.invalidEnvironment });
   return sources;
 }
 

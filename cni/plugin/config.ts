@@ -4,7 +4,7 @@ import { validateIfname } from '../core/env';
 import { CniError, ErrorCode } from '../core/errors';
 import type { Dns } from '../core/result';
 import { checkSchema } from '../core/validate';
-import { validateTwill } from '../generated/validators';
+import { validateTwill } from '../generated/twill';
 import { parseIp } from '../../ipam/net/ip';
 import { isUnicastMac } from './names';
 

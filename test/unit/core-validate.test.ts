@@ -1,6 +1,7 @@
 import { CniError, ErrorCode } from '../../cni/core/errors';
 import { checkSchema, fieldPath } from '../../cni/core/validate';
-import { validateIpam, type ValidationError, type Validator } from '../../cni/generated/validators';
+import { validateIpam } from '../../cni/generated/ipam';
+import type { ValidationError, Validator } from '../../cni/generated/validators';
 
 function failure(fn: () => unknown): CniError {
   try {
