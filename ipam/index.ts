@@ -21,9 +21,18 @@ function attachmentOf(env: CniEnv): Attachment {
   return { containerId: env.containerId, ifname: env.ifname };
 }
 
+/**
+ * The store DEL and GC work on, checking only the fields that locate it. A malformed `ipam` or
+ * `dataDir` is refused rather than read as "default": falling back would release (GC: wipe)
+ * allocations in /var/lib/cni/twill-ipam that this configuration never made.
+ */
 function storeFor(conf: NetConf): Store {
-  const section = (conf.ipam ?? {}) as Partial<IpamSection>;
-  const dataDir = typeof section.dataDir === 'string' ? section.dataDir : undefined;
+  const section = conf.ipam;
+  if (section === null || typeof section !== 'object' || Array.isArray(section)) {
+    throw new CniError(ErrorCode.invalidConfig, 'ipam: required object missing');
+  }
+  const { dataDir } = section as Partial<IpamSection>;
+  if (dataDir !== undefined && typeof dataDir !== 'string') throw new CniError(ErrorCode.invalidConfig, 'ipam.dataDir: must be a string');
   return new Store(loadDataDir(dataDir), conf.name);
 }
 

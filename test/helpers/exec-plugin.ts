@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
+/** Absolute, so spawning does not depend on the PATH given to the plugin. */
+const IP = '/usr/sbin/ip';
 
 export interface PluginRun {
   code: number | null;
@@ -24,10 +26,21 @@ export interface PluginCall {
   path?: string;
   /** Extra or overriding variables; a value of undefined removes the variable. */
   env?: Record<string, string | undefined>;
+  /**
+   * A test-owned network namespace standing in for the node: the plugin runs as
+   * `ip netns exec NODE plugin`, so whatever it changes on "the host" stays in that namespace.
+   */
+  node?: string;
 }
 
 function pluginPath(plugin: string): string {
   return plugin.startsWith('/') ? plugin : join(DIST, plugin);
+}
+
+/** argv for the call: the plugin itself, or the plugin inside the node namespace. */
+function pluginArgv(call: PluginCall): [string, string[]] {
+  const path = pluginPath(call.plugin);
+  return call.node ? [IP, ['netns', 'exec', call.node, path]] : [path, []];
 }
 
 /** The environment a runtime gives a plugin: CNI_* plus a plain PATH, nothing from the test's process. */
@@ -59,14 +72,16 @@ function stdinOf(config: unknown): string {
 
 /** Runs a plugin as a runtime does: fresh process, env + stdin, result on stdout. */
 export function execPlugin(call: PluginCall): PluginRun {
-  const r = spawnSync(pluginPath(call.plugin), [], { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8' });
+  const [cmd, args] = pluginArgv(call);
+  const r = spawnSync(cmd, args, { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
 }
 
 /** The same, without blocking: for concurrency tests. */
 export function execPluginAsync(call: PluginCall): Promise<PluginRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(pluginPath(call.plugin), [], { env: cniEnv(call) });
+    const [cmd, args] = pluginArgv(call);
+    const child = spawn(cmd, args, { env: cniEnv(call) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

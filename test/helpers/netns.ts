@@ -33,6 +33,12 @@ export class Namespaces {
     return sh('ip', ['netns', 'exec', name, cmd, ...args]);
   }
 
+  /** Deletes one namespace now (a pod that went away before its DEL). */
+  remove(name: string): void {
+    sh('ip', ['netns', 'del', name]);
+    this.names.delete(name);
+  }
+
   cleanup(): void {
     for (const name of this.names) {
       try {
