@@ -3,11 +3,12 @@ import { parseResult, type IpConfig, type Result } from '../core/result';
 import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
 import { netnsExists } from '../host/netns';
+import { CommandError } from '../host/run';
 import { linkMac } from '../host/sysfs';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { ensureBridge } from './bridge';
 import type { PluginRun } from './context';
-import { ensureNetworkRules, ownerTag, removePortMappings, setupPortMappings, type PodAddresses } from './firewall';
+import { ensureNetworkRules, ownerTag, removePortMappings, setupPortMappings, type NetworkRules, type PodAddresses } from './firewall';
 import { ipamExecAdd, ipamExecDel } from './ipam';
 import { macFromIpv4, stableMac } from './names';
 import { buildResult, podRoutes } from './result';
@@ -44,6 +45,23 @@ function vethPlan(run: PluginRun, pod: PodAddresses): VethPlan {
   return { hostVeth: run.hostVeth, hostMac: stableMac(`host:${run.hostVeth}`), podIfname: env.ifname, podMac, netns: env.netns };
 }
 
+/**
+ * Publishes the pod's ports. ensureNetworkRules trusts its marker in /run, but `nft flush ruleset`
+ * (a restart of Debian's nftables.service does one) removes our table behind its back; every later
+ * ADD with ports would then fail with "No such file or directory" until a reboot cleared the
+ * marker. So on that error the network's rules are re-applied and the ports tried once more.
+ */
+function publishPorts(run: PluginRun, net: NetworkRules, pod: PodAddresses, tag: string): void {
+  const opts = { bridge: run.cfg.bridge, mappings: run.cfg.portMappings, pod, tag };
+  try {
+    setupPortMappings(run.runner, opts);
+  } catch (err) {
+    if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+    ensureNetworkRules(run.runner, net, { force: true });
+    setupPortMappings(run.runner, opts);
+  }
+}
+
 /** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
 function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Result {
   const ips = ipam.ips ?? [];
@@ -56,10 +74,11 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Resul
   ipBatch(runner, [...bridge.lines, ...hostVethLines(cfg, plan)]);
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
-  ensureNetworkRules(runner, { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq }, { force: bridge.created });
+  const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
+  ensureNetworkRules(runner, net, { force: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
   undo.push(() => removePortMappings(runner, (t) => t === tag));
-  setupPortMappings(runner, { bridge: cfg.bridge, mappings: cfg.portMappings, pod, tag });
+  publishPorts(run, net, pod, tag);
   flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
   return buildResult({
     prev: ctx.conf.prevResult ? parseResult(ctx.conf.prevResult, 'prevResult') : undefined,
