@@ -63,6 +63,8 @@ export function ipamCheck({ conf, env }: IpamRequest): void {
 /** The runtime's list of attachments still in use (`cni.dev/attachments` from older runtimes). */
 export function validAttachments(conf: NetConf): Attachment[] {
   const key = 'cni.dev/valid-attachments' in conf ? 'cni.dev/valid-attachments' : 'cni.dev/attachments';
+  // A missing list is a caller's mistake, not "keep nothing": GC would release every pod of the network.
+  if (!(key in conf)) throw new CniError(ErrorCode.invalidConfig, 'cni.dev/valid-attachments: required for GC but missing', 'an empty list (or null) releases every attachment');
   const list = conf[key] ?? [];
   if (!Array.isArray(list)) throw new CniError(ErrorCode.invalidConfig, `${key}: must be an array`);
   return list.map((a, i) => {

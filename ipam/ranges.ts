@@ -110,9 +110,17 @@ export function setFamily(set: RangeSet): Family {
   return set[0].subnet.ip.family;
 }
 
-/** How many addresses the set can hand out (gateways inside a range excluded). */
+/** Every gateway of the set: a gateway is never handed out, even when it lies in a neighbouring range. */
+function gatewayValues(set: RangeSet): Set<bigint> {
+  return new Set(set.flatMap((r) => (r.gateway ? [r.gateway.value] : [])));
+}
+
+/** How many addresses the set can hand out (gateways inside any of its ranges excluded). */
 export function capacity(set: RangeSet): bigint {
-  return set.reduce((n, r) => n + (r.end.value - r.start.value + 1n) - (r.gateway && rangeOf([r], r.gateway) ? 1n : 0n), 0n);
+  const size = set.reduce((n, r) => n + (r.end.value - r.start.value + 1n), 0n);
+  const family = set[0].start.family;
+  const inside = [...gatewayValues(set)].filter((v) => rangeOf(set, { family, value: v })).length;
+  return size - BigInt(inside);
 }
 
 /**
@@ -125,6 +133,7 @@ export function* candidates(set: RangeSet, after?: Ip): Generator<Ip> {
   if (ri < 0) [ri, next] = [0, set[0].start.value];
   else next = after!.value + 1n;
   const total = set.reduce((n, r) => n + (r.end.value - r.start.value + 1n), 0n);
+  const gateways = gatewayValues(set);
   for (let seen = 0n; seen < total; seen++) {
     if (next > set[ri].end.value) {
       ri = (ri + 1) % set.length;
@@ -132,6 +141,6 @@ export function* candidates(set: RangeSet, after?: Ip): Generator<Ip> {
     }
     const ip: Ip = { family: set[ri].start.family, value: next };
     next++;
-    if (set[ri].gateway?.value !== ip.value) yield ip;
+    if (!gateways.has(ip.value)) yield ip;
   }
 }

@@ -239,3 +239,22 @@ describe('candidates', () => {
     expect(formatIp(it.next().value as ReturnType<typeof ip>)).toBe('fd00::2');
   });
 });
+
+describe('gateways across ranges of one set', () => {
+  // Range A's gateway (10.9.1.1) lies inside range B: it must never be handed out either.
+  const set = parseRangeSets(
+    [[
+      { subnet: '10.9.0.0/16', rangeStart: '10.9.0.10', rangeEnd: '10.9.0.12', gateway: '10.9.1.1' },
+      { subnet: '10.9.0.0/16', rangeStart: '10.9.1.1', rangeEnd: '10.9.1.2', gateway: '10.9.1.1' },
+    ]],
+    'ipam.ranges',
+  )[0];
+
+  it('skips a gateway that belongs to a neighbouring range', () => {
+    expect([...candidates(set)].map(formatIp)).toEqual(['10.9.0.10', '10.9.0.11', '10.9.0.12', '10.9.1.2']);
+  });
+
+  it('counts it out of the capacity once', () => {
+    expect(capacity(set)).toBe(4n);
+  });
+});
