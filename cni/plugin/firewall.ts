@@ -87,7 +87,7 @@ function markerPath(bridge: string): string {
  */
 export function ensureNetworkRules(runner: Runner, net: NetworkRules, opts: { force: boolean }): void {
   const script = networkScript(net);
-  const digest = fnv64(script).toString(16);
+  const digest = fnv64(script);
   const marker = markerPath(net.bridge);
   if (!opts.force) {
     try {

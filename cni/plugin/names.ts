@@ -1,23 +1,32 @@
-/** FNV-1a 64-bit: a stable, cheap hash (no crypto module at start) for names and MACs. */
-export function fnv64(text: string): bigint {
-  let h = 0xcbf29ce484222325n;
+/**
+ * FNV-1a 64-bit as 16 hex digits: a stable, cheap hash (no crypto module at start) for names,
+ * MACs and rule digests. Computed on two 32-bit halves: BigInt arithmetic made hashing a 3 KB
+ * nft script cost 5 ms of every ADD.
+ */
+export function fnv64(text: string): string {
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    lo = (lo ^ text.charCodeAt(i)) >>> 0;
+    // h * (2^40 + 0x1b3) mod 2^64, carried across the halves.
+    const low = lo * 0x1b3;
+    const carry = Math.floor(low / 0x100000000);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    lo = low >>> 0;
   }
-  return h;
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 /** The host end of a pod's veth: derived from the attachment, so DEL and GC find it without the namespace. */
 export function hostVethName(containerId: string, ifname: string): string {
-  return `tw${fnv64(`${containerId}\0${ifname}`).toString(16).padStart(16, '0').slice(0, 12)}`;
+  return `tw${fnv64(`${containerId}\0${ifname}`).slice(0, 12)}`;
 }
 
 export const HOST_VETH_PATTERN = /^tw[0-9a-f]{12}$/;
 
 /** A locally administered unicast MAC from a seed: stable, so a bridge keeps its MAC as ports come and go. */
 export function stableMac(seed: string): string {
-  const h = fnv64(seed).toString(16).padStart(16, '0');
+  const h = fnv64(seed);
   const bytes = [0x0e, ...[0, 2, 4, 6, 8].map((i) => parseInt(h.slice(i, i + 2), 16))];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

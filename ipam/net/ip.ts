@@ -1,5 +1,3 @@
-import { isIPv4, isIPv6 } from 'node:net';
-
 export type Family = 4 | 6;
 
 /** An address as a number, so range math is plain arithmetic for both families. */
@@ -31,9 +29,32 @@ function parseV6(s: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const V4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function isV4(s: string): boolean {
+  return V4.test(s);
+}
+
+/** RFC 4291 text form: eight groups, or fewer around one "::", optionally ending in dotted IPv4. No zone. */
+function isV6(s: string): boolean {
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  const last = groups[groups.length - 1];
+  const v4Tail = last !== undefined && last.includes('.');
+  if (v4Tail && !isV4(last)) return false;
+  const hex = v4Tail ? groups.slice(0, -1) : groups;
+  if (!hex.every((g) => HEX_GROUP.test(g))) return false;
+  const count = hex.length + (v4Tail ? 2 : 0);
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/** Our own parser: `node:net` for isIP would load sockets and streams into every plugin start. */
 export function parseIp(s: string): Ip | undefined {
-  if (isIPv4(s)) return { family: 4, value: parseV4(s) };
-  if (isIPv6(s) && !s.includes('%')) return { family: 6, value: parseV6(s) };
+  if (isV4(s)) return { family: 4, value: parseV4(s) };
+  if (isV6(s)) return { family: 6, value: parseV6(s) };
   return undefined;
 }
 

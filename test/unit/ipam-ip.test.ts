@@ -222,3 +222,15 @@ describe('offsetIp', () => {
     expect(offsetIp(v4('7'), 3n)).toEqual(v4('10'));
   });
 });
+
+describe('parseIp: text forms checked without node:net', () => {
+  it.each(['::', '1::', '::1', '1:2:3:4:5:6:7::', '::ffff:1.2.3.4', '64:ff9b::192.0.2.33', 'FE80::ABCD'])('accepts %s', (s) => {
+    expect(parseIp(s)).toBeDefined();
+  });
+  it.each([':::', '1:2:3:4:5:6:7:8::', ':1::', '1::2::3', '::1.2.3.4:5', '1:2:3:4:5:6:7', '12345::', 'fe80::1%eth0', '::256.1.1.1', '01.2.3.4', '1.2.3', ' 1.2.3.4'])(
+    'rejects %s',
+    (s) => {
+      expect(parseIp(s)).toBeUndefined();
+    },
+  );
+});
