@@ -5,7 +5,6 @@ import { CommandError, type Runner } from '../host/run';
 import { ensureSysctl } from '../host/sysctl';
 import { formatCidr, type Cidr } from '../../ipam/net/cidr';
 import type { PortMapping } from './config';
-import { fnv64 } from './names';
 
 /**
  * twill's nftables state: one table `inet twill` shared by every twill network on the node.
@@ -82,23 +81,23 @@ function markerPath(bridge: string): string {
 
 /**
  * Applies the network's rules unless this node already has exactly them: the marker (in /run,
- * so a reboot clears it together with the rules) holds a hash of what was applied last, and
- * saves an nft exec on almost every ADD. A newly created bridge forces a fresh apply.
+ * so a reboot clears it together with the rules) holds the script applied last, and saves an
+ * nft exec on almost every ADD. Compared as text: hashing 3 KB costs more than reading it.
+ * A newly created bridge forces a fresh apply.
  */
 export function ensureNetworkRules(runner: Runner, net: NetworkRules, opts: { force: boolean }): void {
   const script = networkScript(net);
-  const digest = fnv64(script);
   const marker = markerPath(net.bridge);
   if (!opts.force) {
     try {
-      if (readFileSync(marker, 'utf8') === digest) return;
+      if (readFileSync(marker, 'utf8') === script) return;
     } catch {
       // no marker yet
     }
   }
   nftApply(runner, script);
   mkdirSync(marker.slice(0, marker.lastIndexOf('/')), { recursive: true, mode: 0o700 });
-  writeFileSync(marker, digest, { mode: 0o600 });
+  writeFileSync(marker, script, { mode: 0o600 });
 }
 
 export function forgetNetworkRules(bridge: string): void {
