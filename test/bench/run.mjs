@@ -29,8 +29,9 @@ import { loadSettings } from './lib/settings.mjs';
 import { comparisonTable } from './lib/table.mjs';
 import { makeTempDir, removeTempDirs } from './lib/tmp.mjs';
 import * as ipam from './ipam.mjs';
+import * as plugin from './plugin.mjs';
 
-const MODULES = [ipam];
+const MODULES = [ipam, plugin];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
