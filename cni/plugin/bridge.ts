@@ -1,7 +1,7 @@
 import { CniError, ErrorCode } from '../core/errors';
 import { ipJson, type IpLink } from '../host/ip';
 import { CommandError, type Runner } from '../host/run';
-import { ensureSysctl } from '../host/sysctl';
+import { ensureSysctl, readSysctl } from '../host/sysctl';
 import { isBridge, linkExists } from '../host/sysfs';
 import { cidrContains, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { formatIp } from '../../ipam/net/ip';
@@ -15,12 +15,23 @@ export interface BridgeSetup {
   lines: string[];
 }
 
+/**
+ * No DAD for the bridge's link-local address: while it is tentative (1-2 s after the bridge comes
+ * up) the kernel sends no neighbour solicitation for forwarded IPv6 packets, so traffic routed to
+ * the first pods (published ports, other nodes) is dropped. The bridge and its MAC are ours alone.
+ */
+function skipLinkLocalDad(bridge: string): void {
+  const key = `net/ipv6/conf/${bridge}/accept_dad`;
+  if (readSysctl(key) !== undefined) ensureSysctl(key, '0'); // absent when IPv6 is disabled
+}
+
 /** Creates the bridge when missing; a concurrent ADD creating it first is fine. */
 function createBridge(runner: Runner, cfg: TwillConfig): boolean {
   const mtu = cfg.mtu ? ['mtu', String(cfg.mtu)] : [];
   try {
     // A fixed MAC: otherwise the bridge takes its lowest port's MAC and changes it as pods come and go.
     runner(['ip', 'link', 'add', cfg.bridge, 'address', stableMac(`bridge:${cfg.bridge}`), ...mtu, 'type', 'bridge']);
+    skipLinkLocalDad(cfg.bridge); // still down: its link-local address comes with `link set up`
     return true;
   } catch (err) {
     if (err instanceof CommandError && /File exists/.test(err.stderr) && isBridge(cfg.bridge)) return false;

@@ -5,6 +5,7 @@ import { ipIn } from '../host/netns';
 import { nftListElements } from '../host/nft';
 import { canonicalNetwork, cidrContains, formatCidr, parseCidr } from '../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../ipam/net/ip';
+import type { PortMapping } from './config';
 import type { PluginRun } from './context';
 import { TABLE, ownerTag } from './firewall';
 import { ipamExecCheck } from './ipam';
@@ -76,9 +77,19 @@ function checkRules(run: PluginRun, ips: IpConfig[]): void {
   }
   const tag = ownerTag(hostVeth, cfg.network);
   for (const m of cfg.portMappings) {
-    const found = elements.some((e) => e.comment === tag && e.key.endsWith(`${m.protocol} . ${m.hostPort}`));
-    if (!found) throw drift(`port mapping ${m.protocol}/${m.hostPort} → ${m.containerPort} missing (nft table inet ${TABLE})`);
+    // Per map: a dual-stack pod's mapping is two elements, and either one alone is not enough.
+    for (const map of mappingMaps(m, ips)) {
+      const found = elements.some((e) => e.map === map && e.comment === tag && e.key.endsWith(`${m.protocol} . ${m.hostPort}`));
+      if (!found) throw drift(`port mapping ${m.protocol}/${m.hostPort} → ${m.containerPort} missing (nft map inet ${TABLE} ${map})`);
+    }
   }
+}
+
+/** The maps ADD put a mapping in: one per family the pod has an address of, narrowed by hostIP to its family. */
+function mappingMaps(m: PortMapping, ips: IpConfig[]): string[] {
+  const families = ([4, 6] as const).filter((f) => ips.some((ip) => ip.address.includes(':') === (f === 6)));
+  if (m.hostIP === undefined) return families.map((f) => `hostports${f}`);
+  return families.filter((f) => m.hostIP!.includes(':') === (f === 6)).map((f) => `hostports${f}ip`);
 }
 
 /** CHECK: names the first drift it finds between what ADD set up (prevResult) and the node. */

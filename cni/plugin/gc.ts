@@ -24,10 +24,14 @@ export function cmdGc(run: PluginRun): void {
       failures.push(`${link.ifname}: ${(err as Error).message}`);
     }
   }
-  const validTags = new Set([...validVeths].map((v) => ownerTag(v, cfg.network)));
-  const suffix = ownerTag('', cfg.network);
+  // A tag is ownerTag(veth, network); deriving it again from its veth part still matches when a long
+  // network name was cut to nft's comment limit, where comparing the " network" suffix would not.
+  const stale = (tag: string) => {
+    const veth = tag.split(' ')[0];
+    return !validVeths.has(veth) && ownerTag(veth, cfg.network) === tag;
+  };
   try {
-    removePortMappings(runner, (tag) => tag.endsWith(suffix) && !validTags.has(tag));
+    removePortMappings(runner, stale);
   } catch (err) {
     failures.push(`port mappings: ${(err as Error).message}`);
   }

@@ -66,11 +66,35 @@ export function ipamExecCheck(ctx: Context, runner: Runner): void {
   else delegate(ctx, runner, 'CHECK');
 }
 
-/** GC and STATUS came with spec 1.1; an older delegated plugin that cannot answer them is skipped, not fatal. */
+/** The versions a delegated plugin lists in its VERSION answer; undefined when it gives no usable answer. */
+function delegateVersions(ctx: Context, runner: Runner, plugin: string): string[] | undefined {
+  try {
+    const out = runner([plugin], { input: JSON.stringify({ cniVersion: ctx.version }), env: { CNI_COMMAND: 'VERSION' } }).stdout;
+    const versions = (JSON.parse(out) as { supportedVersions?: unknown }).supportedVersions;
+    return Array.isArray(versions) ? versions.filter((v): v is string => typeof v === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * GC and STATUS came with spec 1.1. A delegated plugin that does not speak the network's version
+ * cannot answer them (older ones fail on the missing container ID rather than with code 1:
+ * Debian's host-local v1.1.1 says code 3), so its VERSION answer decides: STATUS reports the
+ * network unavailable, since every ADD would fail with code 1; GC skips the IPAM step.
+ */
 export function ipamExecMaintenance(ctx: Context, runner: Runner, verb: 'GC' | 'STATUS'): void {
   if (inProcess(ctx)) {
     if (verb === 'GC') ipamGc(ctx.conf, ctx.log);
     else ipamStatus(ctx.conf);
+    return;
+  }
+  const type = String((ctx.conf.ipam as { type: string }).type);
+  const versions = delegateVersions(ctx, runner, findPlugin(ctx, type));
+  if (versions && !versions.includes(ctx.version)) {
+    const msg = `ipam.type: plugin "${type}" does not support cniVersion ${ctx.version}`;
+    if (verb === 'STATUS') throw new CniError(ErrorCode.notAvailable, msg, `it supports ${versions.join(', ')}`);
+    ctx.log.info(`${msg}: its GC step is skipped`);
     return;
   }
   try {

@@ -31,6 +31,8 @@ export interface PluginCall {
    * `ip netns exec NODE plugin`, so whatever it changes on "the host" stays in that namespace.
    */
   node?: string;
+  /** Kills the plugin after this long (a hung plugin then fails its test instead of the whole run). */
+  timeoutMs?: number;
 }
 
 function pluginPath(plugin: string): string {
@@ -73,7 +75,7 @@ function stdinOf(config: unknown): string {
 /** Runs a plugin as a runtime does: fresh process, env + stdin, result on stdout. */
 export function execPlugin(call: PluginCall): PluginRun {
   const [cmd, args] = pluginArgv(call);
-  const r = spawnSync(cmd, args, { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8', timeout: call.timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
 }
 
@@ -81,7 +83,7 @@ export function execPlugin(call: PluginCall): PluginRun {
 export function execPluginAsync(call: PluginCall): Promise<PluginRun> {
   return new Promise((resolve, reject) => {
     const [cmd, args] = pluginArgv(call);
-    const child = spawn(cmd, args, { env: cniEnv(call) });
+    const child = spawn(cmd, args, { env: cniEnv(call), timeout: call.timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
