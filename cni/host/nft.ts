@@ -48,12 +48,3 @@ export function nftListElements(runner: Runner, family: string, table: string): 
     ...(item.map?.elem ?? []).map(([k]) => toElement(item.map!.name, k)),
   ]);
 }
-
-export function nftAvailable(runner: Runner): boolean {
-  try {
-    runner(['nft', '--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}

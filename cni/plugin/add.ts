@@ -8,7 +8,7 @@ import { linkMac } from '../host/sysfs';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { ensureBridge } from './bridge';
 import type { PluginRun } from './context';
-import { ensureNetworkRules, ownerTag, removePortMappings, setupPortMappings, type NetworkRules, type PodAddresses } from './firewall';
+import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
 import { ipamExecAdd, ipamExecDel } from './ipam';
 import { macFromIpv4, stableMac } from './names';
 import { buildResult, podRoutes } from './result';
@@ -46,19 +46,20 @@ function vethPlan(run: PluginRun, pod: PodAddresses): VethPlan {
 }
 
 /**
- * Publishes the pod's ports. ensureNetworkRules trusts its marker in /run, but `nft flush ruleset`
- * (a restart of Debian's nftables.service does one) removes our table behind its back; every later
- * ADD with ports would then fail with "No such file or directory" until a reboot cleared the
- * marker. So on that error the network's rules are re-applied and the ports tried once more.
+ * Publishes the pod's ports. The network's rules are trusted from the /run marker, but
+ * `nft flush ruleset` (a restart of Debian's nftables.service does one) or an iptables reload
+ * removes them behind its back, and every later ADD with ports would fail until a reboot
+ * cleared the marker. So when publishing fails for any other reason than a port conflict, the
+ * network's rules are re-applied and the ports tried once more.
  */
-function publishPorts(run: PluginRun, net: NetworkRules, pod: PodAddresses, tag: string): void {
+function publishWithRepair(run: PluginRun, net: NetworkRules, pod: PodAddresses, tag: string): void {
   const opts = { bridge: run.cfg.bridge, mappings: run.cfg.portMappings, pod, tag };
   try {
-    setupPortMappings(run.runner, opts);
+    publishPorts(run.firewall, opts);
   } catch (err) {
-    if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
-    ensureNetworkRules(run.runner, net, { force: true });
-    setupPortMappings(run.runner, opts);
+    if (!(err instanceof CommandError)) throw err;
+    run.firewall.ensureNetwork(net, { force: true });
+    publishPorts(run.firewall, opts);
   }
 }
 
@@ -75,10 +76,10 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Resul
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
   const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
-  ensureNetworkRules(runner, net, { force: bridge.created });
+  run.firewall.ensureNetwork(net, { force: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
-  undo.push(() => removePortMappings(runner, (t) => t === tag));
-  publishPorts(run, net, pod, tag);
+  undo.push(() => run.firewall.unpublish((t) => t === tag));
+  publishWithRepair(run, net, pod, tag);
   flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
   return buildResult({
     prev: ctx.conf.prevResult ? parseResult(ctx.conf.prevResult, 'prevResult') : undefined,

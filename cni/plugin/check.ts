@@ -2,12 +2,12 @@ import { CniError, ErrorCode } from '../core/errors';
 import { parseResult, type IpConfig, type Route } from '../core/result';
 import { ipJson, type IpLink, type IpRoute } from '../host/ip';
 import { ipIn } from '../host/netns';
-import { nftListElements } from '../host/nft';
 import { canonicalNetwork, cidrContains, formatCidr, parseCidr } from '../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../ipam/net/ip';
 import type { PortMapping } from './config';
 import type { PluginRun } from './context';
-import { TABLE, ownerTag } from './firewall';
+import { ownerTag, type Firewall } from './firewall';
+import { TABLE } from './nft-rules';
 import { ipamExecCheck } from './ipam';
 
 function drift(msg: string): CniError {
@@ -64,32 +64,36 @@ function checkPodRoutes(run: PluginRun, routes: Route[]): void {
   }
 }
 
+/** Where a published port lives, as a reader of `nft list` or `iptables-save` would look for it. */
+function mappingPlace(kind: Firewall['kind'], family: 4 | 6, hostIP: string | undefined): string {
+  if (kind === 'iptables') return `iptables chain TWILL-HOSTPORTS, IPv${family}`;
+  return `nft map inet ${TABLE} hostports${family}${hostIP ? 'ip' : ''}`;
+}
+
+/** The families ADD published a mapping in: each the pod has an address of, narrowed by hostIP to its own. */
+function mappingFamilies(m: PortMapping, ips: IpConfig[]): Array<4 | 6> {
+  const families = ([4, 6] as const).filter((f) => ips.some((ip) => ip.address.includes(':') === (f === 6)));
+  return m.hostIP === undefined ? families : families.filter((f) => m.hostIP!.includes(':') === (f === 6));
+}
+
 function checkRules(run: PluginRun, ips: IpConfig[]): void {
-  const { cfg, runner, hostVeth } = run;
+  const { cfg, hostVeth, firewall } = run;
   if (!cfg.ipMasq && !cfg.portMappings.length) return;
-  const elements = nftListElements(runner, 'inet', TABLE);
+  const state = firewall.state();
   if (cfg.ipMasq) {
     for (const ip of ips) {
-      const net = canonicalNetwork(parseCidr(ip.address)!);
-      const key = formatCidr(net);
-      if (!elements.some((e) => e.map === `masq${net.ip.family}` && e.key === key)) throw drift(`masquerade rule for ${key} missing (nft table inet ${TABLE})`);
+      const key = formatCidr(canonicalNetwork(parseCidr(ip.address)!));
+      if (!state.masqueraded.has(key)) throw drift(`masquerade rule for ${key} missing (${firewall.kind})`);
     }
   }
   const tag = ownerTag(hostVeth, cfg.network);
   for (const m of cfg.portMappings) {
-    // Per map: a dual-stack pod's mapping is two elements, and either one alone is not enough.
-    for (const map of mappingMaps(m, ips)) {
-      const found = elements.some((e) => e.map === map && e.comment === tag && e.key.endsWith(`${m.protocol} . ${m.hostPort}`));
-      if (!found) throw drift(`port mapping ${m.protocol}/${m.hostPort} → ${m.containerPort} missing (nft map inet ${TABLE} ${map})`);
+    // Per family: a dual-stack pod's mapping is two entries, and either one alone is not enough.
+    for (const family of mappingFamilies(m, ips)) {
+      const found = state.published.some((p) => p.tag === tag && p.family === family && p.protocol === m.protocol && p.hostPort === m.hostPort);
+      if (!found) throw drift(`port mapping ${m.protocol}/${m.hostPort} → ${m.containerPort} missing (${mappingPlace(firewall.kind, family, m.hostIP)})`);
     }
   }
-}
-
-/** The maps ADD put a mapping in: one per family the pod has an address of, narrowed by hostIP to its family. */
-function mappingMaps(m: PortMapping, ips: IpConfig[]): string[] {
-  const families = ([4, 6] as const).filter((f) => ips.some((ip) => ip.address.includes(':') === (f === 6)));
-  if (m.hostIP === undefined) return families.map((f) => `hostports${f}`);
-  return families.filter((f) => m.hostIP!.includes(':') === (f === 6)).map((f) => `hostports${f}ip`);
 }
 
 /** CHECK: names the first drift it finds between what ADD set up (prevResult) and the node. */

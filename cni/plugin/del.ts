@@ -1,16 +1,11 @@
 import { flushUdpConntrack } from '../host/conntrack';
-import type { NftElement } from '../host/nft';
 import type { PluginRun } from './context';
-import { ownerTag, removePortMappings } from './firewall';
+import { ownerTag, type RemovedMapping } from './firewall';
 import { ipamExecDel } from './ipam';
 import { teardownVeth } from './veth';
 
-/** Host ports of removed UDP mappings ("udp . 5353" or "10.0.0.1 . udp . 5353"). */
-export function udpPorts(elements: NftElement[]): number[] {
-  return elements
-    .map((e) => e.key.split(' . '))
-    .filter((parts) => parts[parts.length - 2] === 'udp')
-    .map((parts) => Number(parts[parts.length - 1]));
+export function udpPorts(removed: RemovedMapping[]): number[] {
+  return removed.filter((m) => m.protocol === 'udp').map((m) => m.hostPort);
 }
 
 /**
@@ -30,7 +25,7 @@ export function cmdDel(run: PluginRun): void {
   attempt(() => teardownVeth(runner, hostVeth));
   attempt(() => {
     const tag = ownerTag(hostVeth, cfg.network);
-    flushUdpConntrack(runner, ctx.log, udpPorts(removePortMappings(runner, (t) => t === tag)));
+    flushUdpConntrack(runner, ctx.log, udpPorts(run.firewall.unpublish((t) => t === tag)));
   });
   attempt(() => ipamExecDel(ctx, runner));
   if (failures.length) throw failures[0];

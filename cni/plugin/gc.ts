@@ -3,7 +3,7 @@ import { ipJson, type IpLink } from '../host/ip';
 import { linkExists } from '../host/sysfs';
 import { validAttachments } from '../../ipam/index';
 import type { PluginRun } from './context';
-import { ownerTag, removePortMappings } from './firewall';
+import { ownerTag } from './firewall';
 import { ipamExecMaintenance } from './ipam';
 import { HOST_VETH_PATTERN, hostVethName } from './names';
 import { teardownVeth } from './veth';
@@ -31,7 +31,7 @@ export function cmdGc(run: PluginRun): void {
     return !validVeths.has(veth) && ownerTag(veth, cfg.network) === tag;
   };
   try {
-    removePortMappings(runner, stale);
+    run.firewall.unpublish(stale);
   } catch (err) {
     failures.push(`port mappings: ${(err as Error).message}`);
   }

@@ -1,14 +1,13 @@
 import { CniError, ErrorCode } from '../core/errors';
-import { nftAvailable } from '../host/nft';
 import type { PluginRun } from './context';
 import { ipamExecMaintenance } from './ipam';
 
-/** STATUS: code 50 when an ADD could not succeed now (IPAM exhausted or unusable, nft missing for rules we need). */
+/** STATUS: code 50 when an ADD could not succeed now (IPAM exhausted or unusable, no firewall tool for rules we need). */
 export function cmdStatus(run: PluginRun): void {
   const { ctx, cfg, runner } = run;
   const caps = (ctx.conf.capabilities ?? {}) as Record<string, unknown>;
-  if ((cfg.ipMasq || caps.portMappings === true) && !nftAvailable(runner)) {
-    throw new CniError(ErrorCode.notAvailable, 'nft not found: ipMasq and portMappings need nftables', 'install the nftables package on the node');
+  if ((cfg.ipMasq || caps.portMappings === true) && run.firewall.kind === 'none') {
+    throw new CniError(ErrorCode.notAvailable, 'neither nft nor iptables-restore found on PATH: ipMasq and portMappings need one', 'install the nftables package on the node');
   }
   try {
     ipamExecMaintenance(ctx, runner, 'STATUS');

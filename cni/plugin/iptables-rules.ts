@@ -1,0 +1,142 @@
+import { iptablesRestore, iptablesSave, parseSave, type IpFamily, type SavedTable } from '../host/iptables';
+import type { Runner } from '../host/run';
+import { formatCidr } from '../../ipam/net/cidr';
+import type { PortMapping } from './config';
+import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
+
+/**
+ * The iptables fallback, for nodes without nft: the same behaviour as the nftables rules,
+ * in twill's own chains. Network rules carry the comment "twill net BRIDGE"; a pod's DNAT
+ * rules carry its owner tag, so DEL and GC find them by listing, as with nft.
+ */
+const HOSTPORTS = 'TWILL-HOSTPORTS';
+const POSTROUTING = 'TWILL-POSTROUTING';
+const FORWARD = 'TWILL-FORWARD';
+const ISOLATE = 'TWILL-ISOLATE';
+
+interface TableRules {
+  table: 'nat' | 'filter';
+  chains: string[];
+  rules: string[];
+}
+
+function netComment(bridge: string): string {
+  return `-m comment --comment "twill net ${bridge}"`;
+}
+
+/** What one network needs in each table (iptables-save's own spelling, so presence is a string match). */
+function networkRules(net: NetworkRules, family: IpFamily): TableRules[] {
+  const subnets = net.subnets.filter((s) => s.ip.family === family).map(formatCidr);
+  const loop = family === 4 ? '127.0.0.0/8' : '::1/128';
+  const c = netComment(net.bridge);
+  const nat: string[] = [
+    `-A PREROUTING -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
+    `-A OUTPUT -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
+    `-A POSTROUTING -j ${POSTROUTING}`,
+    `-A ${POSTROUTING} -s ${loop} -m conntrack --ctstate DNAT -j MASQUERADE`,
+    ...subnets.map((s) => `-A ${POSTROUTING} -s ${s} -o ${net.bridge} ${c} -m conntrack --ctstate DNAT -j MASQUERADE`),
+    ...(net.ipMasq ? subnets.map((s) => `-A ${POSTROUTING} -s ${s} ! -o ${net.bridge} ${c} -j MASQUERADE`) : []),
+  ];
+  const filter = [
+    `-A FORWARD -j ${FORWARD}`,
+    `-A ${FORWARD} -i ${net.bridge} ! -o ${net.bridge} ${c} -j ${ISOLATE}`,
+    `-A ${ISOLATE} -o ${net.bridge} ${c} -j DROP`,
+  ];
+  return [
+    { table: 'nat', chains: [HOSTPORTS, POSTROUTING], rules: nat },
+    { table: 'filter', chains: [FORWARD, ISOLATE], rules: filter },
+  ];
+}
+
+/** Lines that add what is missing: new chains declared (declaring an existing one would flush it), missing rules appended. */
+function missingLines(saved: SavedTable, want: TableRules): string[] {
+  return [
+    ...want.chains.filter((ch) => !saved.chains.has(ch)).map((ch) => `:${ch} - [0:0]`),
+    ...want.rules.filter((r) => !saved.rules.includes(r)),
+  ];
+}
+
+export function ensureNetworkIptables(runner: Runner, net: NetworkRules): void {
+  const families = [...new Set(net.subnets.map((s) => s.ip.family))];
+  for (const family of families) {
+    for (const want of networkRules(net, family)) {
+      const saved = parseSave(iptablesSave(runner, family, want.table));
+      iptablesRestore(runner, family, want.table, missingLines(saved, want));
+    }
+  }
+}
+
+function dnatRule(m: PortMapping, podIp: string, tag: string): string {
+  const dest = podIp.includes(':') ? `[${podIp}]:${m.containerPort}` : `${podIp}:${m.containerPort}`;
+  const hostIp = m.hostIP ? `-d ${m.hostIP}/${m.hostIP.includes(':') ? 128 : 32} ` : '';
+  return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment "${tag}" -j DNAT --to-destination ${dest}`;
+}
+
+function hostPortInUse(saved: SavedTable, m: PortMapping): boolean {
+  const hostIp = m.hostIP ? `-d ${m.hostIP}/` : '';
+  return saved.rules.some((r) => r.startsWith(`-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} `) && r.includes(`--dport ${m.hostPort} `));
+}
+
+/** Adds a pod's DNAT rules; returns the mapping that is already published, if any (nothing is added then). */
+export function addPortMappingsIptables(runner: Runner, opts: { mappings: PortMapping[]; pod: PodAddresses; tag: string }): PortMapping | undefined {
+  const perFamily: Array<[IpFamily, string | undefined]> = [[4, opts.pod.ipv4], [6, opts.pod.ipv6]];
+  const plans = perFamily
+    .filter(([, ip]) => ip)
+    .map(([family, ip]) => {
+      const mappings = opts.mappings.filter((m) => !m.hostIP || m.hostIP.includes(':') === (family === 6));
+      return { family, ip: ip!, mappings, saved: parseSave(iptablesSave(runner, family, 'nat')) };
+    });
+  for (const p of plans) {
+    const taken = p.mappings.find((m) => hostPortInUse(p.saved, m));
+    if (taken) return taken;
+  }
+  for (const p of plans) iptablesRestore(runner, p.family, 'nat', p.mappings.map((m) => dnatRule(m, p.ip, opts.tag)));
+  return undefined;
+}
+
+function mappingOf(rule: string): RemovedMapping {
+  return { protocol: / -p (\w+) /.exec(rule)?.[1] ?? '', hostPort: Number(/--dport (\d+)/.exec(rule)?.[1]) };
+}
+
+/** Deletes every DNAT rule whose tag passes `owned`, in both families. */
+export function removePortMappingsIptables(runner: Runner, owned: (tag: string) => boolean): RemovedMapping[] {
+  const removed: RemovedMapping[] = [];
+  for (const family of [4, 6] as const) {
+    let saved: SavedTable;
+    try {
+      saved = parseSave(iptablesSave(runner, family, 'nat'));
+    } catch {
+      continue; // no ip6tables on this node
+    }
+    const mine = saved.rules.filter((r) => {
+      const tag = /--comment "?([^"]+?)"? -j DNAT/.exec(r)?.[1];
+      return r.startsWith(`-A ${HOSTPORTS} `) && tag !== undefined && owned(tag);
+    });
+    iptablesRestore(runner, family, 'nat', mine.map((r) => `-D${r.slice(2)}`));
+    removed.push(...mine.map(mappingOf));
+  }
+  return removed;
+}
+
+/** What is in place, for CHECK: masqueraded subnets and DNAT rules, both families. */
+export function iptablesState(runner: Runner): FirewallState {
+  const state: FirewallState = { masqueraded: new Set(), published: [] };
+  for (const family of [4, 6] as const) {
+    let saved: SavedTable;
+    try {
+      saved = parseSave(iptablesSave(runner, family, 'nat'));
+    } catch {
+      continue;
+    }
+    for (const r of saved.rules) {
+      const masq = new RegExp(`^-A ${POSTROUTING} -s (\\S+) ! -o \\S+ .*-j MASQUERADE$`).exec(r);
+      if (masq) state.masqueraded.add(masq[1]);
+      const tag = /--comment "?([^"]+?)"? -j DNAT/.exec(r)?.[1];
+      if (r.startsWith(`-A ${HOSTPORTS} `) && tag) {
+        const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
+        state.published.push({ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) });
+      }
+    }
+  }
+  return state;
+}
