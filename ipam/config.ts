@@ -42,7 +42,10 @@ export function loadDataDir(value: string | undefined): string {
   if (value === undefined) return DEFAULT_DATA_DIR;
   if (!isAbsolute(value)) throw bad('ipam.dataDir', `"${value}" must be an absolute path`);
   if (value.split('/').includes('..')) throw bad('ipam.dataDir', `"${value}" must not contain ".." segments`);
-  return normalize(value);
+  const dir = normalize(value);
+  // Kernel file systems hold no store (and mkdir -p under /proc spins for ever in Node 24).
+  if (/^\/(proc|sys|dev)(\/|$)/.test(dir)) throw bad('ipam.dataDir', `"${value}" is on a kernel file system (/proc, /sys, /dev)`);
+  return dir;
 }
 
 function loadRoutes(routes: Route[] | undefined): Route[] {

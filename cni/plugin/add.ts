@@ -63,16 +63,39 @@ function publishWithRepair(run: PluginRun, net: NetworkRules, pod: PodAddresses,
   }
 }
 
+/** The host batch; a leftover host veth is replaced first, so "File exists" can only be the pod's name. */
+function createVeth(run: PluginRun, lines: string[]): void {
+  try {
+    ipBatch(run.runner, lines);
+  } catch (err) {
+    if (!(err instanceof CommandError && /File exists/.test(err.stderr))) throw err;
+    const { ifname, netns } = run.ctx.env;
+    throw new CniError(ErrorCode.invalidEnvironment, `CNI_IFNAME: ${ifname} already exists in ${netns}`, err.stderr.trim());
+  }
+}
+
+/** A hostIP of a family the pod has no address in would publish nothing, silently. */
+function checkHostIpFamilies(run: PluginRun, pod: PodAddresses): void {
+  run.cfg.portMappings.forEach((m, i) => {
+    if (!m.hostIP) return;
+    const v6 = m.hostIP.includes(':');
+    if (v6 ? !pod.ipv6 : !pod.ipv4) {
+      throw new CniError(ErrorCode.invalidConfig, `runtimeConfig.portMappings[${i}].hostIP: ${m.hostIP} is IPv${v6 ? 6 : 4} but the pod has no IPv${v6 ? 6 : 4} address`);
+    }
+  });
+}
+
 /** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
 function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Result {
   const ips = ipam.ips ?? [];
   if (!ips.length) throw new CniError(ErrorCode.invalidConfig, 'ipam: the IPAM plugin returned no address');
   const { cfg, runner, ctx } = run;
   const pod = podAddresses(ips);
+  checkHostIpFamilies(run, pod);
   const plan = vethPlan(run, pod);
   const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
   undo.push(() => teardownVeth(runner, plan.hostVeth));
-  ipBatch(runner, [...bridge.lines, ...hostVethLines(cfg, plan)]);
+  createVeth(run, [...bridge.lines, ...hostVethLines(cfg, plan)]);
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
   const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };

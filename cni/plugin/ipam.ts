@@ -56,9 +56,18 @@ export function ipamExecAdd(ctx: Context, runner: Runner): Result {
   }
 }
 
+/**
+ * A delegated plugin that refuses the network's version (code 1) can hold nothing for it (its
+ * ADD refused too), so DEL goes on: failing would make the runtime retry the DEL for ever.
+ */
 export function ipamExecDel(ctx: Context, runner: Runner): void {
-  if (inProcess(ctx)) ipamDel({ conf: ctx.conf, env: ctx.env });
-  else delegate(ctx, runner, 'DEL');
+  if (inProcess(ctx)) return ipamDel({ conf: ctx.conf, env: ctx.env });
+  try {
+    delegate(ctx, runner, 'DEL');
+  } catch (err) {
+    if (!(err instanceof DelegatedError && err.code === ErrorCode.incompatibleVersion)) throw err;
+    ctx.log.warn(`ipam DEL skipped: ${err.message}`);
+  }
 }
 
 export function ipamExecCheck(ctx: Context, runner: Runner): void {

@@ -154,6 +154,8 @@ const rows: Row[] = [
   { name: 'dataDir a number on GC', command: 'GC', config: (b) => ({ ...ipam({ dataDir: 5 })(b), 'cni.dev/valid-attachments': [] }), code: 7, msg: /^ipam\.dataDir: must be a string/ },
   { name: 'ipam a string on GC', command: 'GC', config: (b) => ({ ...b, ipam: 'twill-ipam', 'cni.dev/valid-attachments': [] }), code: 7, msg: /^ipam: / },
   { name: 'ipam missing on DEL', command: 'DEL', config: (b) => without(b, 'ipam'), code: 7, msg: /^ipam: / },
+  { name: 'dataDir under /proc', config: ipam({ dataDir: '/proc/twill' }), code: 7, msg: /^ipam\.dataDir: "\/proc\/twill" is on a kernel file system/ },
+  { name: 'dataDir /sys', config: ipam({ dataDir: '/sys' }), code: 7, msg: /^ipam\.dataDir: .*kernel file system/ },
   { name: 'unreadable resolvConf', config: (b, fx) => ipam({ resolvConf: `${fx.root}/no-such-resolv.conf` })(b), code: 5, msg: /^ipam\.resolvConf: cannot read .*no-such-resolv\.conf/ },
   { name: 'resolvConf is a directory', config: (b, fx) => ipam({ resolvConf: fx.root })(b), code: 5, msg: /^ipam\.resolvConf: cannot read/ },
 

@@ -90,7 +90,7 @@ describeRoot('twill plugin: DEL and ADD rollback', () => {
     const before = node().snapshot();
     const { run } = node().add(conf, { pod });
     expect(run.code).not.toBe(0);
-    expect(run.json).toMatchObject({ code: 102, msg: expect.stringMatching(/^ip failed: .*File exists/) });
+    expect(run.json).toMatchObject({ code: 4, msg: `CNI_IFNAME: eth0 already exists in /run/netns/${pod}` });
     expect(node().leftovers()).toEqual({});
     // The pod's own interface is untouched; on the node only the network's bridge and rules may appear.
     expect(node().links(pod).map((l) => l.ifname)).toEqual(['lo', 'eth0peer', 'eth0']);

@@ -102,4 +102,10 @@ describeRoot('twill plugin: port mappings', () => {
     expect(node().tcpRequest(out.ns, out.nodeIp, TCP_PORT)).toBe('hello');
     expect(podIp(other.run.json)).not.toBe(podIp(run.json));
   });
+
+  test('a hostIP of a family the pod has no address in is refused, not silently dropped', () => {
+    const { run } = node().add(published([{ hostPort: TCP_PORT, containerPort: 80, hostIP: 'fd00::1' }]));
+    expect(run.json).toMatchObject({ code: 7, msg: 'runtimeConfig.portMappings[0].hostIP: fd00::1 is IPv6 but the pod has no IPv6 address' });
+    expect(node().portMappings()).toEqual([]);
+  });
 });
