@@ -8,6 +8,7 @@
 // measuring loop (plugin-worker.mjs) runs inside the node namespace instead, started once with
 // `ip netns exec`, and hands its samples back as JSON.
 import { spawn, spawnSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_PLUGINS, distBinary } from './lib/exec.mjs';
 import { summarize, ratio } from './lib/stats.mjs';
@@ -93,6 +94,8 @@ export async function run({ settings, tempDir, progress }) {
     ];
     return { rows, goals, notes };
   } finally {
+    // The plugins' /run marker is keyed by the namespace's inode: it goes with the namespace.
+    rmSync(`/run/twill/ns-${statSync(`/run/netns/${node}`).ino}`, { recursive: true, force: true });
     ip(['netns', 'del', node]);
   }
 }
