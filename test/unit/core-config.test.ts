@@ -1,16 +1,7 @@
 import { checkCommonFields, decodeConfig, negotiateVersion } from '../../cni/core/config';
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { LATEST_VERSION, SUPPORTED_VERSIONS } from '../../cni/core/versions';
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
-}
+import { failure } from '../helpers/failure';
 
 describe('decodeConfig', () => {
   test('returns the parsed object', () => {

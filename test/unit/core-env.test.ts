@@ -1,5 +1,6 @@
 import { loadEnv, validateContainerId, validateIfname, type Command } from '../../cni/core/env';
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
+import { failure } from '../helpers/failure';
 
 const FULL = {
   CNI_CONTAINERID: 'abc123',
@@ -17,16 +18,6 @@ function envFor(command: string, overrides: Partial<Record<Var | 'CNI_ARGS', str
     else env[k] = v;
   }
   return env;
-}
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
 }
 
 const REQUIRED: Record<Command, Var[]> = {

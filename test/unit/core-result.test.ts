@@ -1,6 +1,7 @@
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { convertResult, parseResult, type Result } from '../../cni/core/result';
 import { SUPPORTED_VERSIONS } from '../../cni/core/versions';
+import { failure } from '../helpers/failure';
 
 /** A result with every 1.1.0 field set, dual stack. */
 function fullResult(): Result {
@@ -19,16 +20,6 @@ function fullResult(): Result {
     ],
     dns: { nameservers: ['10.96.0.10'], domain: 'cluster.local', search: ['default.svc.cluster.local'], options: ['ndots:5'] },
   };
-}
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
 }
 
 const PRE_1_0 = ['0.3.0', '0.3.1', '0.4.0'] as const;

@@ -1,17 +1,8 @@
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { checkSchema, fieldPath } from '../../cni/core/validate';
 import { validateIpam } from '../../cni/generated/ipam';
 import type { ValidationError, Validator } from '../../cni/generated/validators';
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
-}
+import { failure } from '../helpers/failure';
 
 describe('fieldPath', () => {
   test.each([

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetConf } from '../../cni/core/config';
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { allocate, checkAvailable, collectGarbage, toIpConfigs, verify, type Allocated } from '../../ipam/allocator';
 import { loadIpamConfig, type IpamConfig } from '../../ipam/config';
 import { formatIp } from '../../ipam/net/ip';
 import { Store, type Attachment } from '../../ipam/store';
+import { failure } from '../helpers/failure';
 
 let dataDir: string;
 beforeEach(() => {
@@ -40,16 +41,6 @@ function add(store: Store, cfg: IpamConfig, a: Attachment): string[] {
 /** Reservation names in the network directory. */
 function reservations(store: Store): string[] {
   return fs.readdirSync(store.dir).filter((n) => !n.startsWith('.') && n !== 'attachments' && !n.startsWith('last_reserved_ip.')).sort();
-}
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
 }
 
 describe('allocate', () => {

@@ -2,20 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetConf } from '../../cni/core/config';
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { DEFAULT_DATA_DIR, loadDataDir, loadIpamConfig, loadResolvConf, type IpamConfig } from '../../ipam/config';
 import { formatCidr } from '../../ipam/net/cidr';
 import { formatIp } from '../../ipam/net/ip';
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
-}
+import { failure } from '../helpers/failure';
 
 const DUAL = [[{ subnet: '10.22.0.0/24' }], [{ subnet: 'fd00:22::/64' }]];
 

@@ -1,17 +1,8 @@
-import { CniError, ErrorCode } from '../../cni/core/errors';
+import { ErrorCode } from '../../cni/core/errors';
 import { formatCidr } from '../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../ipam/net/ip';
 import { candidates, capacity, parseRange, parseRangeSets, rangeOf, setFamily, type Range, type RangeSet, type RangeSpec } from '../../ipam/ranges';
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CniError);
-    return err as CniError;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
-}
+import { failure } from '../helpers/failure';
 
 function show(r: Range): Record<string, string | undefined> {
   return { subnet: formatCidr(r.subnet), start: formatIp(r.start), end: formatIp(r.end), gateway: r.gateway && formatIp(r.gateway) };
