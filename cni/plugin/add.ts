@@ -1,5 +1,6 @@
 import { CniError, ErrorCode } from '../core/errors';
 import { parseResult, type IpConfig, type Result } from '../core/result';
+import { startStopwatch, type Stopwatch } from '../core/stopwatch';
 import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
 import { netnsExists } from '../host/netns';
@@ -86,7 +87,7 @@ function checkHostIpFamilies(run: PluginRun, pod: PodAddresses): void {
 }
 
 /** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
-function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Result {
+function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
   const ips = ipam.ips ?? [];
   if (!ips.length) throw new CniError(ErrorCode.invalidConfig, 'ipam: the IPAM plugin returned no address');
   const { cfg, runner, ctx } = run;
@@ -96,14 +97,17 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Resul
   const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
   undo.push(() => teardownVeth(runner, plan.hostVeth));
   createVeth(run, [...bridge.lines, ...hostVethLines(cfg, plan)]);
+  clock.lap('host side');
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
+  clock.lap('pod side');
   const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
   run.firewall.ensureNetwork(net, { force: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
   undo.push(() => run.firewall.unpublish((t) => t === tag));
   publishWithRepair(run, net, pod, tag);
   flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
+  clock.lap(`rules (${run.firewall.kind})`);
   return buildResult({
     prev: ctx.conf.prevResult ? parseResult(ctx.conf.prevResult, 'prevResult') : undefined,
     bridge: withMac(cfg.bridge, linkMac(cfg.bridge)),
@@ -118,10 +122,14 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>): Resul
 /** ADD: IPAM, bridge, veth, pod addresses and routes, rules; everything created is undone if a later step fails. */
 export function cmdAdd(run: PluginRun): Result {
   checkNetns(run.ctx.env.netns);
+  const clock = startStopwatch();
   const ipam = ipamExecAdd(run.ctx, run.runner);
+  clock.lap('ipam');
   const undo: Array<() => void> = [() => ipamExecDel(run.ctx, run.runner)];
   try {
-    return setupHost(run, ipam, undo);
+    const result = setupHost(run, ipam, undo, clock);
+    run.ctx.log.debug(`add: ${clock.summary()}`);
+    return result;
   } catch (err) {
     for (const step of undo.reverse()) {
       try {
