@@ -11,6 +11,8 @@ NODE=twdemo-node
 DATA=$(mktemp -d /tmp/twill-demo.XXXXXX)
 CONF=$DATA/twill-demo.conf
 cleanup() {
+  # twill's rule marker for the demo node lives in /run/twill, keyed by the namespace's inode
+  [ -e /run/netns/$NODE ] && rm -rf "/run/twill/ns-$(stat -L -c %i /run/netns/$NODE)"
   for ns in $NODE twdemo-a twdemo-b; do ip netns del $ns 2>/dev/null || true; done
   rm -rf "$DATA"
 }
