@@ -55,6 +55,24 @@ describeRoot('twill plugin: port mappings', () => {
     expect(node().conntrack('udp', UDP_PORT)).toEqual([]);
   });
 
+  test('UDP: ADD flushes a conntrack entry left by traffic from before the port was published', async () => {
+    const out = addOutside(node(), ['10.250.1.0/24']);
+    // The network already has a pod, so its rules (and the node's connection tracking) are live.
+    expect(node().add(netConf(node())).run.code).toBe(0);
+    // A client keeps one source port (as DNS resolvers and game clients do): its first datagram,
+    // before any pod publishes the port, leaves an unreplied entry that would pin later ones.
+    const send = () =>
+      node().tryExec(out.ns, ['timeout', '4', 'socat', '-t0.5', '-T2', '-', `UDP4:${out.nodeIp}:${UDP_PORT},sourceport=40404,reuseaddr`], { input: 'ping\n', timeoutMs: 6000 }).stdout.trim();
+    expect(send()).toBe('');
+    expect(node().conntrack('udp', UDP_PORT).length).toBeGreaterThan(0);
+    const conf = published([{ hostPort: UDP_PORT, containerPort: 53, protocol: 'udp' }]);
+    const { run, att } = node().add(conf);
+    expect(run.code).toBe(0);
+    expect(node().conntrack('udp', UDP_PORT)).toEqual([]);
+    await node().udpServer(att.pod!, 53, 'echo pong');
+    expect(send()).toBe('pong');
+  });
+
   test('dual-stack: the mapping answers on the node IPv6 address too', async () => {
     const out = addOutside(node(), ['10.250.1.0/24']);
     node().ipIn(node().name, ['addr', 'add', 'fd00:253:1::1/64', 'dev', 'twup0', 'nodad']);
