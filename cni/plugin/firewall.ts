@@ -40,24 +40,30 @@ function markerPath(bridge: string): string {
   return `/run/twill/ns-${statSync('/proc/self/ns/net').ino}/${bridge}.rules`;
 }
 
+/** How long a marker is trusted: rules flushed behind twill's back come back within this. */
+const MARKER_TTL_MS = 60_000;
+
+function markerIsFresh(marker: string, content: string): boolean {
+  try {
+    return Date.now() - statSync(marker).mtimeMs < MARKER_TTL_MS && readFileSync(marker, 'utf8') === content;
+  } catch {
+    return false; // no marker yet
+  }
+}
+
 /**
  * Runs `apply` unless the marker (in /run, so a reboot clears it together with the rules) holds
- * exactly `content` from the last apply: it saves a firewall exec on almost every ADD.
+ * exactly `content` from an apply less than a minute ago: it saves a firewall exec on almost
+ * every ADD, and a `nft flush ruleset` or iptables reload is repaired by the next ADD a minute
+ * later at most (applying is idempotent).
  */
 function applyOnce(bridge: string, content: string, force: boolean, apply: () => void): void {
   const marker = markerPath(bridge);
-  if (!force) {
-    try {
-      if (readFileSync(marker, 'utf8') === content) return;
-    } catch {
-      // no marker yet
-    }
-  }
+  if (!force && markerIsFresh(marker, content)) return;
   apply();
   mkdirSync(marker.slice(0, marker.lastIndexOf('/')), { recursive: true, mode: 0o700 });
   writeFileSync(marker, content, { mode: 0o600 });
 }
-
 
 function portInUse(mappings: PortMapping[], details: string): CniError {
   const ports = mappings.map((m) => `${m.hostIP ? `${m.hostIP}:` : ''}${m.hostPort}/${m.protocol}`).join(', ');

@@ -80,7 +80,8 @@ export class TestNode {
   readonly name: string;
   /** A fresh ipam.dataDir for this node. */
   readonly dataDir: string;
-  private readonly inode: number;
+  /** The node namespace's inode: twill keys its /run/twill rule markers by it. */
+  readonly inode: number;
   private readonly procs: Array<{ ns: string; child: ChildProcess }> = [];
   /** Every attachment a test ADDed (successful or not), so teardown can DEL what remains. */
   readonly attachments: Array<Attachment & { conf: unknown }> = [];
