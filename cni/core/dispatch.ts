@@ -41,17 +41,23 @@ function versionReply(): string {
   return JSON.stringify({ cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS }) + '\n';
 }
 
+type Decoded = { raw: Record<string, unknown>; error?: undefined } | { raw?: undefined; error: unknown };
+
+/** stdin decoded once; a decode error is kept so environment errors can be reported first. */
+function tryDecode(stdin: string): Decoded {
+  try {
+    return { raw: decodeConfig(stdin) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * Best effort: the version the caller asked for, so even early errors come back in its dialect.
  * The top-level key when stdin parses (a prevResult's cniVersion may come first), else the first match.
  */
-function requestedVersion(stdin: string): string {
-  let v: unknown;
-  try {
-    v = (JSON.parse(stdin) as { cniVersion?: unknown } | null)?.cniVersion;
-  } catch {
-    v = /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin)?.[1];
-  }
+function requestedVersion(decoded: Decoded, stdin: string): string {
+  const v = decoded.raw ? decoded.raw.cniVersion : /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin)?.[1];
   return typeof v === 'string' && isSupported(v) ? v : LATEST_VERSION;
 }
 
@@ -78,14 +84,16 @@ async function runVerb(plugin: Plugin, ctx: Context): Promise<void> {
 
 /** Runs one invocation: env and stdin in, result or error JSON out. Returns the exit code. */
 export async function dispatch(plugin: Plugin, io: Io): Promise<number> {
-  let version = requestedVersion(io.stdin);
+  if (io.env.CNI_COMMAND === 'VERSION') {
+    io.stdout(versionReply());
+    return 0;
+  }
+  const decoded = tryDecode(io.stdin);
+  let version = requestedVersion(decoded, io.stdin);
   try {
-    if (io.env.CNI_COMMAND === 'VERSION') {
-      io.stdout(versionReply());
-      return 0;
-    }
     const env = loadEnv(io.env);
-    const raw = decodeConfig(io.stdin);
+    if (!decoded.raw) throw decoded.error;
+    const raw = decoded.raw;
     version = negotiateVersion(raw);
     checkCommonFields(raw);
     const conf = raw as NetConf;
