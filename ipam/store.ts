@@ -70,6 +70,16 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
+/** A directory's names; a missing directory has none. */
+function listDir(path: string): string[] {
+  try {
+    return fs.readdirSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 function entryIp(content: string): string | undefined {
   return content.split('\n')[2] || undefined;
 }
@@ -100,15 +110,8 @@ export class Store {
   /** Addresses this attachment really holds (entry and reservation are one inode), by range set. */
   holdings(a: Attachment): Holding[] {
     const dir = this.entryDir(a);
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
     const held: Holding[] = [];
-    for (const name of names) {
+    for (const name of listDir(dir)) {
       if (!/^\d+$/.test(name)) continue;
       const path = join(dir, name);
       const ip = entryIp(readIfExists(path) ?? '');
@@ -186,14 +189,7 @@ export class Store {
 
   /** Every attachment with an entry directory. */
   attachments(): Attachment[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.attachmentsDir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return names.map((n) => {
+    return listDir(this.attachmentsDir).map((n) => {
       const i = n.lastIndexOf(':');
       return { containerId: n.slice(0, i), ifname: n.slice(i + 1) };
     });
@@ -201,12 +197,7 @@ export class Store {
 
   /** Names in the network's directory that pass `filter` (reservations are the names that parse as addresses). */
   names(filter: (name: string) => boolean): string[] {
-    try {
-      return fs.readdirSync(this.dir).filter(filter);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    return listDir(this.dir).filter(filter);
   }
 
   /** A reservation whose entry is gone (only possible if someone deleted entries by hand). */

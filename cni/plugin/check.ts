@@ -4,7 +4,7 @@ import { ipJson, type IpLink, type IpRoute } from '../host/ip';
 import { ipIn } from '../host/netns';
 import { canonicalNetwork, cidrContains, formatCidr, parseCidr } from '../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../ipam/net/ip';
-import type { PortMapping } from './config';
+import { mappingAppliesTo, type PortMapping } from './config';
 import type { PluginRun } from './context';
 import { ownerTag, type Firewall } from './firewall';
 import { TABLE } from './nft-rules';
@@ -14,26 +14,24 @@ function drift(msg: string): CniError {
   return new CniError(ErrorCode.drift, msg);
 }
 
+/** `ip -j … show dev NAME` → that link, or undefined when it does not exist. */
+function showLink(run: PluginRun, args: string[], ip?: string[]): IpLink | undefined {
+  try {
+    return ipJson<IpLink[]>(run.runner, args, ip)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function checkHostVeth(run: PluginRun): void {
-  const [link] = (() => {
-    try {
-      return ipJson<IpLink[]>(run.runner, ['link', 'show', 'dev', run.hostVeth]);
-    } catch {
-      return [];
-    }
-  })();
+  const link = showLink(run, ['link', 'show', 'dev', run.hostVeth]);
   if (!link) throw drift(`host veth ${run.hostVeth} is missing`);
   if (link.master !== run.cfg.bridge) throw drift(`host veth ${run.hostVeth} is not attached to bridge ${run.cfg.bridge}${link.master ? ` (it is on ${link.master})` : ''}`);
 }
 
 function checkPodAddresses(run: PluginRun, ips: IpConfig[]): void {
   const { ifname, netns } = run.ctx.env;
-  let link: IpLink | undefined;
-  try {
-    [link] = ipJson<IpLink[]>(run.runner, ['addr', 'show', 'dev', ifname], ipIn(netns));
-  } catch {
-    link = undefined;
-  }
+  const link = showLink(run, ['addr', 'show', 'dev', ifname], ipIn(netns));
   if (!link) throw drift(`interface ${ifname} is missing in ${netns}`);
   const present = new Set((link.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
   for (const ip of ips) if (!present.has(ip.address)) throw drift(`address ${ip.address} missing on ${ifname}`);
@@ -72,8 +70,7 @@ function mappingPlace(kind: Firewall['kind'], family: 4 | 6, hostIP: string | un
 
 /** The families ADD published a mapping in: each the pod has an address of, narrowed by hostIP to its own. */
 function mappingFamilies(m: PortMapping, ips: IpConfig[]): Array<4 | 6> {
-  const families = ([4, 6] as const).filter((f) => ips.some((ip) => ip.address.includes(':') === (f === 6)));
-  return m.hostIP === undefined ? families : families.filter((f) => m.hostIP!.includes(':') === (f === 6));
+  return ([4, 6] as const).filter((f) => ips.some((ip) => ip.address.includes(':') === (f === 6)) && mappingAppliesTo(m, f));
 }
 
 function checkRules(run: PluginRun, ips: IpConfig[]): void {

@@ -22,6 +22,11 @@ export interface PortMapping {
   hostIP?: string;
 }
 
+/** A mapping without hostIP is published in every family the pod has; one with hostIP only in that address's. */
+export function mappingAppliesTo(m: PortMapping, family: 4 | 6): boolean {
+  return m.hostIP === undefined || m.hostIP.includes(':') === (family === 6);
+}
+
 export interface TwillConfig {
   network: string;
   bridge: string;

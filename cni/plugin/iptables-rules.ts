@@ -1,7 +1,7 @@
 import { iptablesRestore, iptablesSave, parseSave, type IpFamily, type SavedTable } from '../host/iptables';
 import type { Runner } from '../host/run';
 import { formatCidr } from '../../ipam/net/cidr';
-import type { PortMapping } from './config';
+import { mappingAppliesTo, type PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
 
 /**
@@ -83,7 +83,7 @@ export function addPortMappingsIptables(runner: Runner, opts: { mappings: PortMa
   const plans = perFamily
     .filter(([, ip]) => ip)
     .map(([family, ip]) => {
-      const mappings = opts.mappings.filter((m) => !m.hostIP || m.hostIP.includes(':') === (family === 6));
+      const mappings = opts.mappings.filter((m) => mappingAppliesTo(m, family));
       return { family, ip: ip!, mappings, saved: parseSave(iptablesSave(runner, family, 'nat')) };
     });
   for (const p of plans) {
@@ -98,19 +98,29 @@ function mappingOf(rule: string): RemovedMapping {
   return { protocol: / -p (\w+) /.exec(rule)?.[1] ?? '', hostPort: Number(/--dport (\d+)/.exec(rule)?.[1]) };
 }
 
+/** The nat table of each family this node has (ip6tables may be missing). */
+function natTables(runner: Runner): Array<{ family: IpFamily; saved: SavedTable }> {
+  return ([4, 6] as const).flatMap((family) => {
+    try {
+      return [{ family, saved: parseSave(iptablesSave(runner, family, 'nat')) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The owner tag of one of our DNAT rules, undefined for any other rule. */
+function dnatTag(rule: string): string | undefined {
+  return rule.startsWith(`-A ${HOSTPORTS} `) ? /--comment "?([^"]+?)"? -j DNAT/.exec(rule)?.[1] : undefined;
+}
+
 /** Deletes every DNAT rule whose tag passes `owned`, in both families. */
 export function removePortMappingsIptables(runner: Runner, owned: (tag: string) => boolean): RemovedMapping[] {
   const removed: RemovedMapping[] = [];
-  for (const family of [4, 6] as const) {
-    let saved: SavedTable;
-    try {
-      saved = parseSave(iptablesSave(runner, family, 'nat'));
-    } catch {
-      continue; // no ip6tables on this node
-    }
+  for (const { family, saved } of natTables(runner)) {
     const mine = saved.rules.filter((r) => {
-      const tag = /--comment "?([^"]+?)"? -j DNAT/.exec(r)?.[1];
-      return r.startsWith(`-A ${HOSTPORTS} `) && tag !== undefined && owned(tag);
+      const tag = dnatTag(r);
+      return tag !== undefined && owned(tag);
     });
     iptablesRestore(runner, family, 'nat', mine.map((r) => `-D${r.slice(2)}`));
     removed.push(...mine.map(mappingOf));
@@ -118,24 +128,19 @@ export function removePortMappingsIptables(runner: Runner, owned: (tag: string) 
   return removed;
 }
 
+const MASQUERADE_RULE = new RegExp(`^-A ${POSTROUTING} -s (\\S+) ! -o \\S+ .*-j MASQUERADE$`);
+
 /** What is in place, for CHECK: masqueraded subnets and DNAT rules, both families. */
 export function iptablesState(runner: Runner): FirewallState {
   const state: FirewallState = { masqueraded: new Set(), published: [] };
-  for (const family of [4, 6] as const) {
-    let saved: SavedTable;
-    try {
-      saved = parseSave(iptablesSave(runner, family, 'nat'));
-    } catch {
-      continue;
-    }
+  for (const { family, saved } of natTables(runner)) {
     for (const r of saved.rules) {
-      const masq = new RegExp(`^-A ${POSTROUTING} -s (\\S+) ! -o \\S+ .*-j MASQUERADE$`).exec(r);
+      const masq = MASQUERADE_RULE.exec(r);
       if (masq) state.masqueraded.add(masq[1]);
-      const tag = /--comment "?([^"]+?)"? -j DNAT/.exec(r)?.[1];
-      if (r.startsWith(`-A ${HOSTPORTS} `) && tag) {
-        const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
-        state.published.push({ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) });
-      }
+      const tag = dnatTag(r);
+      if (tag === undefined) continue;
+      const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
+      state.published.push({ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) });
     }
   }
   return state;

@@ -1,7 +1,7 @@
 import { nftApply, nftListElements, type NftElement } from '../host/nft';
 import type { Runner } from '../host/run';
 import { formatCidr, type Cidr } from '../../ipam/net/cidr';
-import type { PortMapping } from './config';
+import { mappingAppliesTo, type PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
 
 /**
@@ -71,9 +71,7 @@ function mappingElements(m: PortMapping, pod: PodAddresses): Array<{ map: string
   const out: Array<{ map: string; key: string; value: string }> = [];
   const families: Array<[4 | 6, string | undefined]> = [[4, pod.ipv4], [6, pod.ipv6]];
   for (const [family, podIp] of families) {
-    if (!podIp) continue;
-    const hostFamily = m.hostIP === undefined ? undefined : m.hostIP.includes(':') ? 6 : 4;
-    if (hostFamily !== undefined && hostFamily !== family) continue;
+    if (!podIp || !mappingAppliesTo(m, family)) continue;
     const value = `${podIp} . ${m.containerPort}`;
     if (m.hostIP === undefined) out.push({ map: `hostports${family}`, key: `${m.protocol} . ${m.hostPort}`, value });
     else out.push({ map: `hostports${family}ip`, key: `${m.hostIP} . ${m.protocol} . ${m.hostPort}`, value });
