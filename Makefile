@@ -4,7 +4,7 @@ NODE := $(CURDIR)/node_modules/.bin/node
 JEST := $(NODE) $(CURDIR)/node_modules/jest/bin/jest.js
 SOURCES := $(shell find cni ipam daemonset -name '*.ts' -o -name '*.json' -o -name '*.mjs' 2>/dev/null)
 
-.PHONY: all build deps gen typecheck test test-unit test-integration bench demo clean
+.PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean
 
 all: build
 
@@ -14,6 +14,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 deps: node_modules/.package-lock.json
+
+# The Debian packages in packages/debian.txt: installs the missing ones as root, else names them.
+packages:
+	@./scripts/ensure-packages.sh
 
 cni/generated/validators.d.ts: deps $(wildcard cni/schemas/*.json) cni/build/gen-validators.mjs
 	$(NODE) cni/build/gen-validators.mjs
@@ -27,20 +31,20 @@ typecheck: gen
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
 # Unit tests need nothing; integration tests need root, the built bundles and the OS packages
-# .ci/run installs. The last line is the summary CI reads ("N passed, N failed").
-test: build typecheck
+# of packages/debian.txt. The last line is the summary CI reads ("N passed, N failed").
+test: packages build typecheck
 	$(NODE) test/run-jest.mjs
 
 test-unit: gen
 	$(NODE) test/run-jest.mjs test/unit
 
-test-integration: build
+test-integration: packages build
 	$(NODE) test/run-jest.mjs test/integration
 
-bench: build
+bench: packages build
 	$(NODE) test/bench/run.mjs
 
-demo: build
+demo: packages build
 	./test/demo/run.sh
 
 clean:
