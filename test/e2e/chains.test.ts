@@ -3,16 +3,16 @@
 // test-owned "node" namespace, so bridges, veths, iptables/nft rules and sysctls never touch the
 // host; each test DELs what it ADDed even when it fails, and asserts nothing of the pod is left.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainRunner, PluginError, type Json, type NetConfList, type RuntimeConf } from '../helpers/chain';
 import { DIST, REFERENCE_PLUGINS } from '../helpers/exec-plugin';
 import { Namespaces, describeRoot, sh, uniqueName } from '../helpers/netns';
+import { requireTools } from '../helpers/os-packages';
 
 const VERSION = '1.0.0'; // the newest the v1.1.1 reference plugins speak
-const describeChains = existsSync(join(REFERENCE_PLUGINS, 'portmap')) ? describeRoot : describe.skip;
 
 interface Outcome {
   code: number | null;
@@ -58,7 +58,7 @@ function listOrEmpty(dir: string): string[] {
   }
 }
 
-describeChains('chains with the reference plugins, driven like libcni', () => {
+describeRoot('chains with the reference plugins, driven like libcni', () => {
   const namespaces = new Namespaces();
   const listeners: ChildProcess[] = [];
   /** Attachments ADDed and not yet DELed: afterEach DELs them as a runtime would. */
@@ -69,6 +69,7 @@ describeChains('chains with the reference plugins, driven like libcni', () => {
   let chain: ChainRunner;
 
   beforeAll(() => {
+    requireTools(['ip', 'tc', 'nft', 'iptables-save', 'ip6tables-save', 'ping', 'socat', 'ss', ...['bridge', 'host-local', 'portmap', 'tuning', 'bandwidth'].map((p) => join(REFERENCE_PLUGINS, p))]);
     node = namespaces.create('twcn');
     nodeInode = statSync(namespaces.path(node)).ino;
     sh('ip', ['-n', node, 'link', 'set', 'lo', 'up']);

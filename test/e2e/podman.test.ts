@@ -5,9 +5,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { isRoot, uniqueName } from '../helpers/netns';
-import { PodmanNode, IMAGE, hasPodman } from '../helpers/podman';
+import { IMAGE, PODMAN, PodmanNode } from '../helpers/podman';
+import { requireTools } from '../helpers/os-packages';
 
-const describePodman = isRoot() && hasPodman() ? describe : describe.skip;
+const describePodman = isRoot() ? describe : describe.skip;
 
 // podman 4.3 vendors libcni v1.1, which knows spec versions up to 1.0.0 (not 1.1.0).
 const CNI_VERSION = '1.0.0';
@@ -42,6 +43,7 @@ describePodman('podman 4.3 (CNI backend) on a twill network', () => {
   const sandboxes: string[] = [];
 
   beforeAll(async () => {
+    requireTools([PODMAN, '/usr/sbin/runc', '/bin/busybox', 'nsenter', 'unshare', 'ip', 'nft', 'curl']);
     pn = await PodmanNode.start();
     dataDir = join(pn.dir, 'ipam');
     pn.writeConflist({

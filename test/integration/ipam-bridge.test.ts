@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DIST, REFERENCE_PLUGINS, execPlugin, type PluginRun } from '../helpers/exec-plugin';
 import { Namespaces, describeRoot, sh, uniqueName } from '../helpers/netns';
 import { IpamFixture, NETWORK, expectOk, holdings, readStore, storeProblems, type Json } from './ipam-support';
+import { requireTools } from '../helpers/os-packages';
 
 const BRIDGE_PLUGIN = join(REFERENCE_PLUGINS, 'bridge');
 
@@ -53,6 +54,7 @@ describeRoot.each(['0.4.0', '1.0.0'])('the reference bridge plugin with ipam.typ
   }
 
   beforeAll(() => {
+    requireTools(['ip', 'ping', '/usr/lib/cni/bridge']);
     fx = new IpamFixture();
     node = namespaces.create('twtnode');
     pod = namespaces.create('twtpod');
@@ -73,7 +75,7 @@ describeRoot.each(['0.4.0', '1.0.0'])('the reference bridge plugin with ipam.typ
       if (node && linkExists(bridge, node)) sh('ip', ['-n', node, 'link', 'del', bridge]);
     } finally {
       namespaces.cleanup();
-      fx.dispose();
+      fx?.dispose(); // absent when requireTools failed
     }
   });
 

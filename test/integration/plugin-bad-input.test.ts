@@ -4,6 +4,7 @@
 import { describeRoot } from '../helpers/netns';
 import { TestNode } from '../helpers/node';
 import { netConf, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 interface Row {
   name: string;
@@ -61,6 +62,7 @@ describeRoot('twill plugin: bad input', () => {
   let before: Json;
 
   beforeAll(() => {
+    requireTools(['ip', 'nft']);
     node = new TestNode();
     base = netConf(node, { subnet6: 'fd00:250:1::/64', extra: { ipMasq: true, isDefaultGateway: true }, runtimeConfig: { portMappings: [{ hostPort: 18200, containerPort: 80 }] } });
     const healthy = node.add(base);
@@ -70,6 +72,7 @@ describeRoot('twill plugin: bad input', () => {
   });
 
   afterAll(() => {
+    if (!node) return; // requireTools failed: nothing was set up
     try {
       expect(node.delAll()).toEqual([]);
       expect(node.leftovers()).toEqual({});

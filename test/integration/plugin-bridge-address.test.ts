@@ -3,8 +3,10 @@
 // (forceAddress), or a non-bridge link under the bridge's name.
 import { describeRoot } from '../helpers/netns';
 import { netConf, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: an existing bridge', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'ping']));
   const node = useNode();
 
   function preset(address?: string): void {

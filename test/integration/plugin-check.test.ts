@@ -4,8 +4,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRoot } from '../helpers/netns';
 import { hostVethOf, netConf, podIp, useNode, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: CHECK', () => {
+  beforeAll(() => requireTools(['ip', 'nft']));
   const node = useNode();
 
   let hostPort = 18083;

@@ -4,10 +4,12 @@
 import { describeRoot } from '../helpers/netns';
 import { HOST_VETH } from '../helpers/node';
 import { hostVethOf, netConf, podIp, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const PODS = 50;
 
 describeRoot('twill plugin: concurrency', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'ping']));
   const node = useNode();
 
   test(`${PODS} concurrent ADDs, then ${PODS} concurrent DELs`, async () => {

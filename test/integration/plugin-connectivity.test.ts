@@ -2,8 +2,10 @@
 // cuts pod-to-pod only; two networks on one node cannot reach each other.
 import { describeRoot } from '../helpers/netns';
 import { addOutside, netConf, podIp, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: connectivity between pods', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'ping']));
   const node = useNode();
 
   test('two IPv4 pods ping each other and the gateway', () => {

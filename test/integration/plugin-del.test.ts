@@ -3,10 +3,12 @@
 // second time (idempotent). ADD rollback: a step failing after IPAM leaves nothing behind.
 import { describeRoot } from '../helpers/netns';
 import { hostVethOf, netConf, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const UDP_PORT = 15354;
 
 describeRoot('twill plugin: DEL and ADD rollback', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'conntrack', 'socat', 'ss']));
   const node = useNode({ udpPorts: [UDP_PORT] });
 
   const mappings = [

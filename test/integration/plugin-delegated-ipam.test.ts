@@ -1,19 +1,19 @@
 // ipam.type other than twill-ipam is executed from CNI_PATH: here the reference host-local
 // (Debian's v1.1.1, which speaks up to 1.0.0). ADD, CHECK and DEL go through it; its errors reach
 // the runtime unchanged; STATUS and GC cope with a plugin that predates them.
-import { existsSync } from 'node:fs';
 import { describeRoot } from '../helpers/netns';
 import type { TestNode } from '../helpers/node';
 import { hostVethOf, podIp, useNode, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const HOST_LOCAL = '/usr/lib/cni/host-local';
-const describeHostLocal = existsSync(HOST_LOCAL) ? describeRoot : describe.skip;
 
 function hostLocalConf(node: TestNode, cniVersion: string, subnet = '10.250.5.0/24', extra: Json = {}): Json {
   return { cniVersion, name: 'twt-hl', type: 'twill', bridge: 'twbr0', ipam: { type: 'host-local', dataDir: node.dataDir, ranges: [[{ subnet }]] }, ...extra };
 }
 
-describeHostLocal('twill plugin: delegated IPAM (reference host-local)', () => {
+describeRoot('twill plugin: delegated IPAM (reference host-local)', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'ping', HOST_LOCAL]));
   const node = useNode();
 
   test('ADD, CHECK and DEL go through host-local and its store', () => {

@@ -5,8 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRoot } from '../helpers/netns';
 import { hostVethOf, netConf, podIp, useNode, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: GC and STATUS', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'ping', 'socat', 'ss']));
   const node = useNode();
 
   function published(hostPort: number, o: { name?: string; bridge?: string; subnet?: string } = {}): Json {

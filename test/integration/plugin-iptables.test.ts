@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRoot } from '../helpers/netns';
 import { addOutside, hostVethOf, netConf, podIp, useNode, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const TOOLS = ['ip', 'nsenter', 'conntrack', 'iptables-save', 'iptables-restore', 'ip6tables-save', 'ip6tables-restore'];
 const PORT = 18081;
@@ -16,6 +17,7 @@ describeRoot('twill plugin on a node without nft (iptables)', () => {
   let env: Record<string, string>;
 
   beforeAll(() => {
+    requireTools([...TOOLS, 'iptables', 'nft', 'ping', 'socat', 'ss']);
     bin = mkdtempSync(join(tmpdir(), 'twill-no-nft-'));
     for (const t of TOOLS) symlinkSync(`/usr/sbin/${t}`, join(bin, t));
     env = { PATH: `${bin}:/usr/bin:/bin` };

@@ -3,8 +3,10 @@
 // on the bridge.
 import { describeRoot } from '../helpers/netns';
 import { hostVethOf, netConf, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: link options', () => {
+  beforeAll(() => requireTools(['ip', 'nft']));
   const node = useNode();
 
   test('hairpinMode and portIsolation set the bridge-port flags of the host veth', () => {

@@ -2,12 +2,14 @@
 // it the pod's address shows. The "outside" is a namespace on its own veth link to the node.
 import { describeRoot } from '../helpers/netns';
 import { addOutside, netConf, podIp, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const PORT = 9000;
 // socat sets SOCAT_PEERADDR for the command it runs: the outside replies with who it sees.
 const WHO_AM_I = 'echo $SOCAT_PEERADDR';
 
 describeRoot('twill plugin: outbound NAT (ipMasq)', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'conntrack', 'socat', 'ss']));
   const node = useNode();
 
   test.each([

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describeRoot, sh } from '../helpers/netns';
 import { netConf, podIp, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: CNI_NETNS paths', () => {
+  beforeAll(() => requireTools(['ip', 'nsenter', 'nft', 'ping']));
   const node = useNode();
   const mounts: string[] = [];
 

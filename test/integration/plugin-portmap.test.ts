@@ -3,11 +3,13 @@
 // UDP too; a host port is published once; hostIP restricts a mapping to one node address.
 import { describeRoot } from '../helpers/netns';
 import { addOutside, hostVethOf, netConf, podIp, useNode, type Json } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 const TCP_PORT = 18080;
 const UDP_PORT = 15353;
 
 describeRoot('twill plugin: port mappings', () => {
+  beforeAll(() => requireTools(['ip', 'nft', 'conntrack', 'socat', 'ss']));
   const node = useNode({ udpPorts: [UDP_PORT] });
 
   function published(mappings: Json[], extra: Json = {}, subnet6?: string): Json {

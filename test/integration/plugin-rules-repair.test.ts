@@ -5,8 +5,10 @@ import { readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRoot } from '../helpers/netns';
 import { netConf, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: rules flushed behind its back', () => {
+  beforeAll(() => requireTools(['ip', 'nft']));
   const node = useNode();
 
   const masqueraded = () => node().tableElements().filter((e) => e.set === 'masq4').map((e) => e.key);

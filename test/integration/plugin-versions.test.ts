@@ -4,8 +4,10 @@
 import { describeRoot } from '../helpers/netns';
 import { HOST_VETH } from '../helpers/node';
 import { VERSIONS, netConf, useNode } from './plugin-support';
+import { requireTools } from '../helpers/os-packages';
 
 describeRoot('twill plugin: spec versions', () => {
+  beforeAll(() => requireTools(['ip', 'nft']));
   const node = useNode();
 
   test.each(VERSIONS)('cniVersion %s: ADD result is valid for the version, DEL cleans up', (cniVersion) => {
