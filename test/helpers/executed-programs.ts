@@ -3,7 +3,7 @@
 // the first element of an argv handed to a runner, what follows `ip netns exec NS` or
 // `timeout N`, an absolute path to a program; in shell scripts and Makefile recipes the command
 // word of every simple command (also inside $(…), after `ip netns exec NS`, `env`, `timeout N`).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ProgramUse {
@@ -27,17 +27,8 @@ export function programSources(root: string): string[] {
       else if (e.isFile() && (CODE.test(e.name) || e.name.endsWith('.sh'))) out.push(rel);
     }
   };
-  for (const d of SOURCE_DIRS) if (exists(join(root, d))) walk(d);
-  return [...out, ...ROOT_FILES.filter((f) => exists(join(root, f)))];
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(d);
+  return [...out, ...ROOT_FILES.filter((f) => existsSync(join(root, f)))];
 }
 
 /** A quoted program as the pattern's first group (its quote) and second (the program). */
