@@ -251,9 +251,12 @@ export class TestNode {
     return r.code === 0 && r.stdout ? r.stdout.trim() : undefined;
   }
 
-  /** The reply to one UDP datagram; undefined when none came. */
+  /**
+   * The reply to one UDP datagram; undefined when none came. The server forks a shell per
+   * datagram, so on a loaded 2-core machine a reply can take over a second: wait 2 s for it.
+   */
   udpRequest(ns: string, host: string, port: number): string | undefined {
-    const r = this.tryExec(ns, ['timeout', '4', 'socat', '-t0.5', '-T2', '-', socatAddress('UDP', host, port)], { input: 'ping\n', timeoutMs: 6000 });
+    const r = this.tryExec(ns, ['timeout', '5', 'socat', '-t2', '-T3', '-', socatAddress('UDP', host, port)], { input: 'ping\n', timeoutMs: 7000 });
     return r.stdout.trim() || undefined;
   }
 
