@@ -5,3 +5,4 @@ export type { Fault } from './faults';
 export { PatchType } from './patch';
 export { leases, namespaces, nodes } from './resources';
 export type { KubeObject } from './types';
+export { addSimulatedNode, createSimulatedNodes, removeSimulatedNode, simulatedAddresses, simulatedNode, type SimulatedNodeOptions } from './load';

@@ -46,7 +46,21 @@ function typeError(ctx: DecodeContext, path: string, value: Json, goType: string
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const RFC3339_MICRO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 
+// Bulk writes repeat the same few timestamps: remember the last answers.
+const decodedTimes = new Map<string, string>();
+
 function decodeTime(ctx: DecodeContext, value: string, micro: boolean): string {
+  const key = `${micro ? 'µ' : ''}${value}`;
+  let out = decodedTimes.get(key);
+  if (out === undefined) {
+    out = parseTime(ctx, value, micro);
+    if (decodedTimes.size > 1000) decodedTimes.clear();
+    decodedTimes.set(key, out);
+  }
+  return out;
+}
+
+function parseTime(ctx: DecodeContext, value: string, micro: boolean): string {
   const layout = micro ? '2006-01-02T15:04:05.000000Z07:00' : '2006-01-02T15:04:05Z07:00';
   const ok = (micro ? RFC3339_MICRO : RFC3339).test(value) && !Number.isNaN(Date.parse(value));
   if (!ok) throw badRequest(`${ctx.kind} in version "${ctx.version}" cannot be handled as a ${ctx.kind}: parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout)}`);
@@ -68,10 +82,14 @@ function decodeLeaf(s: { type: LeafType; keep?: boolean }, v: Json, path: string
   return v;
 }
 
+const fieldLists = new WeakMap<Record<string, Schema>, [string, Schema][]>();
+
 function decodeObject(fields: Record<string, Schema>, v: Json, path: string, ctx: DecodeContext): JsonObject {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(ctx, path, v, 'struct');
   const out: JsonObject = {};
-  for (const [name, schema] of Object.entries(fields)) {
+  let entries = fieldLists.get(fields);
+  if (!entries) fieldLists.set(fields, (entries = Object.entries(fields)));
+  for (const [name, schema] of entries) {
     if (v[name] === undefined) {
       if (schema.type === 'object' && schema.always) out[name] = {};
       continue;
@@ -79,8 +97,8 @@ function decodeObject(fields: Record<string, Schema>, v: Json, path: string, ctx
     const decoded = decode(schema, v[name], path ? `${path}.${name}` : name, ctx);
     if (decoded !== undefined) out[name] = decoded;
   }
-  for (const name of Object.keys(v)) {
-    if (!(name in fields)) ctx.unknown.push(path ? `${path}.${name}` : name);
+  for (const name in v) {
+    if (!Object.hasOwn(fields, name)) ctx.unknown.push(path ? `${path}.${name}` : name);
   }
   return out;
 }

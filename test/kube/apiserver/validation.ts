@@ -23,12 +23,16 @@ const LABEL_VALUE_MSG =
   `end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE}')`;
 
 const whole = (re: string) => new RegExp(`^${re}$`);
+const SUBDOMAIN_RE = whole(DNS1123_SUBDOMAIN);
+const LABEL_RE = whole(DNS1123_LABEL);
+const QUALIFIED_NAME_RE = whole(QUALIFIED_NAME);
+const LABEL_VALUE_RE = whole(LABEL_VALUE);
 
 /** Messages for a DNS-1123 subdomain (most object names); empty when valid. */
 export function dnsSubdomainErrors(value: string): string[] {
   const out: string[] = [];
   if (value.length > 253) out.push('must be no more than 253 characters');
-  if (!whole(DNS1123_SUBDOMAIN).test(value)) out.push(SUBDOMAIN_MSG);
+  if (!SUBDOMAIN_RE.test(value)) out.push(SUBDOMAIN_MSG);
   return out;
 }
 
@@ -36,7 +40,7 @@ export function dnsSubdomainErrors(value: string): string[] {
 export function dnsLabelErrors(value: string): string[] {
   const out: string[] = [];
   if (value.length > 63) out.push('must be no more than 63 characters');
-  if (!whole(DNS1123_LABEL).test(value)) out.push(LABEL_MSG);
+  if (!LABEL_RE.test(value)) out.push(LABEL_MSG);
   return out;
 }
 
@@ -48,7 +52,7 @@ function qualifiedNameErrors(value: string): string[] {
   if (parts.length === 2) out.push(...dnsSubdomainErrors(parts[0]).map((m) => `prefix part ${m}`));
   if (name.length === 0) out.push('name part must be non-empty');
   else if (name.length > 63) out.push('name part must be no more than 63 characters');
-  if (name.length && !whole(QUALIFIED_NAME).test(name)) out.push(NAME_PART_MSG);
+  if (name.length && !QUALIFIED_NAME_RE.test(name)) out.push(NAME_PART_MSG);
   return out;
 }
 
@@ -60,7 +64,7 @@ function labelErrors(labels: Record<string, string> = {}): FieldError[] {
   const out = keyErrors('metadata.labels', Object.keys(labels));
   for (const value of Object.values(labels)) {
     if (value.length > 63) out.push({ type: 'FieldValueInvalid', field: 'metadata.labels', value, detail: 'must be no more than 63 characters' });
-    if (!whole(LABEL_VALUE).test(value)) out.push({ type: 'FieldValueInvalid', field: 'metadata.labels', value, detail: LABEL_VALUE_MSG });
+    if (!LABEL_VALUE_RE.test(value)) out.push({ type: 'FieldValueInvalid', field: 'metadata.labels', value, detail: LABEL_VALUE_MSG });
   }
   return out;
 }

@@ -132,7 +132,8 @@ function indexIn(list: Json[], item: Json, mergeKey: string | undefined): number
  * patch item the old list did not have goes before the server item it meets.
  */
 function arrange(merged: Json[], patch: Json[], original: Json[], order: Json[] | undefined, mergeKey?: string): Json[] {
-  const inPatch = new Set(patch.map((p) => keyOf(p, mergeKey)));
+  // With $setElementOrder, what it names is placed by it; the rest are server-only items.
+  const inPatch = new Set((order ?? patch).map((p) => keyOf(p, mergeKey)));
   const patchItems = byOrder(merged.filter((m) => inPatch.has(keyOf(m, mergeKey))), order ?? patch, mergeKey);
   const serverOnly = byOrder(merged.filter((m) => !inPatch.has(keyOf(m, mergeKey))), original, mergeKey);
   const out: Json[] = [];
