@@ -3,10 +3,11 @@
 // expire watches, injected faults). Data lives in memory and survives stop/start; the watch
 // cache does not (a restarted kube-apiserver answers older resourceVersions with 410).
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import { authenticate, authorize, type User } from './auth';
 import { deleteObject, type DeleteOptions } from './deletion';
 import { discovery, SERVER_VERSION } from './discovery';
@@ -120,6 +121,22 @@ export class TestApiServer {
   async writeKubeconfig(path: string, user?: string): Promise<string> {
     await writeFile(path, this.kubeconfig(user), { mode: 0o600 });
     return path;
+  }
+
+  /**
+   * Writes what a pod's service account mount holds (token, ca.crt, namespace) under
+   * `root`/var/run/secrets/kubernetes.io/serviceaccount and returns the environment that
+   * completes in-cluster configuration (client-node: `kc.loadFromCluster(root)`).
+   */
+  async writeServiceAccount(root: string, user?: string): Promise<Record<string, string>> {
+    const token = user ? this.users.find((u) => u.name === user)?.token : this.token;
+    if (!token || !this.cert) throw new Error(user ? `no such user: ${user}` : 'in-cluster configuration needs TLS');
+    const dir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'token'), token, { mode: 0o600 });
+    await writeFile(join(dir, 'ca.crt'), this.cert.certPem);
+    await writeFile(join(dir, 'namespace'), 'kube-system');
+    return { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(this.boundPort) };
   }
 
   /** Starts (or restarts) listening on the same port; the watch cache starts afresh. */
