@@ -73,6 +73,16 @@ describe('leases as atomic claims', () => {
     expect(f.body.message).toContain('parsing time "2024-05-01T10:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00"');
   });
 
+  test('namespaces can be created and read; generateName and dryRun work as on a cluster', async () => {
+    await c.core.createNamespace({ body: { metadata: { name: 'twill-system' } } });
+    expect((await c.core.readNamespace({ name: 'twill-system' })).status?.phase).toBe('Active');
+    const generated = await c.coordination.createNamespacedLease({ namespace: 'twill-system', body: { metadata: { generateName: 'claim-' }, spec: {} } });
+    expect(generated.metadata?.name).toMatch(/^claim-[a-z0-9]{5}$/);
+    const dry = await c.coordination.createNamespacedLease({ namespace: 'twill-system', body: lease('dry'), dryRun: 'All' });
+    expect(dry.metadata?.uid).toBeDefined();
+    expect((await c.coordination.listNamespacedLease({ namespace: 'twill-system' })).items.map((l) => l.metadata?.name)).toEqual([generated.metadata?.name]);
+  });
+
   test('leases list per namespace and across namespaces', async () => {
     await c.coordination.createNamespacedLease({ namespace: NS, body: lease('l1') });
     await c.coordination.createNamespacedLease({ namespace: 'default', body: lease('l2') });

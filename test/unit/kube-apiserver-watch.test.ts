@@ -110,6 +110,15 @@ describe('watch', () => {
     w.stop();
   });
 
+  test('sendInitialEvents (WatchList) ends the initial ADDED events with an annotated bookmark', async () => {
+    await c.core.createNode({ body: node('s1') });
+    const query = { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true, resourceVersion: '' };
+    const w = await watchNodes(c, query);
+    await eventually(() => expect(w.events.map((e) => e.type).slice(0, 2)).toEqual(['ADDED', 'BOOKMARK']));
+    expect(w.events[1].object.metadata).toEqual({ resourceVersion: String(api.store.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } });
+    w.stop();
+  });
+
   test('closeWatches ends streams cleanly; the client sees a normal end', async () => {
     const w = await watchNodes(c, { resourceVersion: await listedVersion() });
     await eventually(() => expect(api.activeWatches).toBe(1));
