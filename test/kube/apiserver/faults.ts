@@ -58,6 +58,11 @@ export class Faults {
   /** Disarms everything and drops the connections of hanging requests. */
   clear(): void {
     this.armed = [];
+    this.releaseHanging();
+  }
+
+  /** Drops the connections of hanging requests (a stopping server does); armed faults stay. */
+  releaseHanging(): void {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
   }

@@ -165,7 +165,7 @@ export class TestApiServer {
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.dropConnections();
-    this.faults.clear();
+    this.faults.releaseHanging();
     await closed;
   }
 
