@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'twill-jest-'));
 const out = join(dir, 'results.json');
-const args = ['node_modules/jest/bin/jest.js', '--runInBand', '--json', `--outputFile=${out}`, ...process.argv.slice(2)];
+// vm modules let jest require() ESM-only packages (@kubernetes/client-node 2.x) natively on Node 24.
+const node = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+const args = [...node, 'node_modules/jest/bin/jest.js', '--runInBand', '--json', `--outputFile=${out}`, ...process.argv.slice(2)];
 const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
 let summary = 'jest: no results';
 try {
