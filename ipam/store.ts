@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/core/errors';
+import {
+  FILE_MODE, accessWritable, fsyncDir, inode, listDir, makeDirs, readIfExists, removeDir, removeFile, writeFileAtomic,
+} from './store-fs';
 
 /**
  * The on-disk store, the only code that touches IPAM files. Layout under `dataDir/<network>/`:
@@ -24,31 +27,19 @@ export interface Holding {
   ip: string;
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
 const ATTACHMENTS = 'attachments';
+
+const WHY: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'a component is not a directory',
+};
 
 export function attachmentKey(a: Attachment): string {
   // ':' appears in neither a container ID nor an interface name, so the key is unambiguous.
   return `${a.containerId}:${a.ifname}`;
-}
-
-function fsyncDir(path: string): void {
-  const fd = fs.openSync(path, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function inode(path: string): number | undefined {
-  try {
-    return fs.lstatSync(path).ino;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 function writeDurable(path: string, content: string): void {
@@ -61,23 +52,10 @@ function writeDurable(path: string, content: string): void {
   }
 }
 
-function readIfExists(path: string): string | undefined {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** A directory's names; a missing directory has none. */
-function listDir(path: string): string[] {
-  try {
-    return fs.readdirSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+function storeError(code: number, what: string, err: unknown): CniError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code && WHY[e.code] ? ` (${WHY[e.code]})` : '';
+  return new CniError(code, `ipam.dataDir: cannot ${what} ${e.path ?? ''}: ${e.code ?? e.message}${why}`, e.message);
 }
 
 function entryIp(content: string): string | undefined {
@@ -93,13 +71,12 @@ export class Store {
     this.attachmentsDir = join(this.dir, ATTACHMENTS);
   }
 
-  /** Creates the network's directories (owner-only); fails with code 5 naming the path. */
+  /** Creates the network's directories (owner-only); fails with code 5 naming the path and the reason. */
   ensure(): void {
     try {
-      fs.mkdirSync(this.attachmentsDir, { recursive: true, mode: DIR_MODE });
+      makeDirs(this.attachmentsDir);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new CniError(ErrorCode.io, `dataDir: cannot create ${this.attachmentsDir}: ${e.code}`, e.message);
+      throw storeError(ErrorCode.io, 'create', err);
     }
   }
 
@@ -134,7 +111,7 @@ export class Store {
   /** Tries to reserve `ip` for the attachment's range set `set`; false when another attachment has it. */
   reserve(a: Attachment, set: number, ip: string): boolean {
     const dir = this.entryDir(a);
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    makeDirs(dir);
     const entry = join(dir, String(set));
     // Rewriting in place is safe: an entry is only rewritten while it owns no reservation.
     writeDurable(entry, `${a.containerId}\n${a.ifname}\n${ip}\n`);
@@ -157,8 +134,8 @@ export class Store {
   release(a: Attachment): Holding[] {
     const dir = this.entryDir(a);
     const held = this.holdings(a);
-    for (const h of held) fs.rmSync(join(this.dir, h.ip), { force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
+    for (const h of held) removeFile(join(this.dir, h.ip));
+    removeDir(dir);
     if (held.length) fsyncDir(this.dir);
     return held;
   }
@@ -167,24 +144,17 @@ export class Store {
   releaseSet(a: Attachment, set: number): void {
     const entry = join(this.entryDir(a), String(set));
     const ip = entryIp(readIfExists(entry) ?? '');
-    if (ip && inode(join(this.dir, ip)) === inode(entry)) fs.rmSync(join(this.dir, ip), { force: true });
-    fs.rmSync(entry, { force: true });
+    if (ip && inode(join(this.dir, ip)) === inode(entry)) removeFile(join(this.dir, ip));
+    removeFile(entry);
   }
 
   lastReserved(set: number): string | undefined {
     return readIfExists(join(this.dir, `last_reserved_ip.${set}`))?.trim() || undefined;
   }
 
-  /** A hint only, so no fsync; rename keeps a concurrent reader from seeing half a write. */
+  /** A hint only, so no fsync; losing one costs a slightly longer search next time, never a wrong allocation. */
   setLastReserved(set: number, ip: string): void {
-    const tmp = join(this.dir, `.last_reserved_ip.${set}.${Math.random().toString(36).slice(2)}`);
-    try {
-      fs.writeFileSync(tmp, ip, { mode: FILE_MODE });
-      fs.renameSync(tmp, join(this.dir, `last_reserved_ip.${set}`));
-    } catch {
-      // Losing a hint costs a slightly longer search next time, never a wrong allocation.
-      fs.rmSync(tmp, { force: true });
-    }
+    writeFileAtomic(join(this.dir, `last_reserved_ip.${set}`), ip);
   }
 
   /** Every attachment with an entry directory. */
@@ -210,23 +180,25 @@ export class Store {
   }
 
   removeReservation(ip: string): void {
-    fs.rmSync(join(this.dir, ip), { force: true });
+    removeFile(join(this.dir, ip));
   }
 
   /** Removes temp files a killed process left (hint writes in flight); they never hold an address. */
   removeDebris(): void {
-    for (const name of this.names((n) => n.startsWith('.last_reserved_ip.'))) {
-      fs.rmSync(join(this.dir, name), { force: true });
-    }
+    for (const name of this.names((n) => n.startsWith('.last_reserved_ip.'))) removeFile(join(this.dir, name));
   }
 
-  /** Checks the store can take writes (for STATUS). */
+  /** Checks the store can take writes (for STATUS: code 50, an ADD could not succeed now). */
   checkWritable(): void {
-    this.ensure();
     try {
-      fs.accessSync(this.dir, fs.constants.W_OK);
+      makeDirs(this.attachmentsDir);
     } catch (err) {
-      throw new CniError(ErrorCode.notAvailable, `dataDir: ${this.dir} is not writable`, (err as Error).message);
+      throw storeError(ErrorCode.notAvailable, 'create', err);
+    }
+    try {
+      accessWritable(this.dir);
+    } catch (err) {
+      throw new CniError(ErrorCode.notAvailable, `ipam.dataDir: ${this.dir} is not writable`, (err as Error).message);
     }
   }
 }

@@ -27,6 +27,8 @@ export interface Call {
   netns?: string;
   args?: string;
   env?: Record<string, string | undefined>;
+  /** Kills the plugin after this long (a spinning plugin then fails its test instead of hanging the suite). */
+  timeoutMs?: number;
 }
 
 /** STATUS, GC and VERSION concern no attachment: the runtime sets none of these. */
@@ -42,6 +44,7 @@ export function pluginCall(command: string, config: unknown, call: Call = {}): P
     netns: 'netns' in call ? call.netns : NETNS,
     args: call.args,
     env: call.env,
+    timeoutMs: call.timeoutMs,
   };
 }
 

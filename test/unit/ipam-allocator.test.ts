@@ -420,7 +420,7 @@ describe('checkAvailable', () => {
     try {
       const err = failure(() => checkAvailable(store, cfg));
       expect(err.code).toBe(ErrorCode.notAvailable);
-      expect(err.message).toBe(`dataDir: ${store.dir} is not writable`);
+      expect(err.message).toBe(`ipam.dataDir: ${store.dir} is not writable`);
     } finally {
       fs.chmodSync(store.dir, 0o700);
     }
