@@ -1,11 +1,14 @@
 // Where ipam.dataDir really is. A path that reaches a kernel file system through a symlink or a
 // mount is refused at once with code 7 by every verb (Node's recursive mkdir spins for ever under
-// /proc), and a read-only file system is named as such (EROFS), never as "ENOENT".
+// /proc), a read-only file system is named as such (EROFS), never as "ENOENT", and nothing found
+// inside the store (a FIFO where a file belongs) can make a verb wait for ever.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NETWORK, NO_ATTACHMENT, addressesOf, expectCniError, expectOk, ipamConf, run, snapshotTree, type Call } from './ipam-support';
+import {
+  NETWORK, NO_ATTACHMENT, addressesOf, expectCniError, expectOk, holdings, ipamConf, readStore, run, snapshotTree, storeProblems, type Call,
+} from './ipam-support';
 
 /** A spinning plugin is killed after this long, so the test fails instead of hanging the suite. */
 const TIMEOUT_MS = 10_000;
@@ -116,3 +119,17 @@ describe('a read-only dataDir', () => {
     }
   });
 });
+
+test('a FIFO where the store keeps a hint or an entry neither blocks ADD nor survives it', () => {
+  const dataDir = join(root, 'fifo');
+  const store = join(dataDir, NETWORK);
+  mkdirSync(join(store, 'attachments', 'ctr-1:eth0'), { recursive: true });
+  execFileSync('mkfifo', [join(store, 'last_reserved_ip.0'), join(store, 'attachments', 'ctr-1:eth0', '0')]);
+  const [ip] = addressesOf(expectOk(runVerb('ADD', dataDir)));
+  const view = readStore(store);
+  expect({ problems: storeProblems(view), held: holdings(view).get('ctr-1:eth0') }).toEqual({ problems: [], held: [ip] });
+  expect(lstatSync(join(store, 'last_reserved_ip.0')).isFile()).toBe(true);
+  expect([...view.entries.get('ctr-1:eth0')!.keys()]).toEqual(['0']);
+  expectOk(runVerb('DEL', dataDir));
+  expect(readStore(store).reservations.size).toBe(0);
+}, TIMEOUT_MS + 5_000);
