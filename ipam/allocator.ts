@@ -4,7 +4,7 @@ import type { IpamConfig } from './config';
 import { formatCidr } from './net/cidr';
 import { formatIp, parseIp, type Ip } from './net/ip';
 import { candidates, capacity, rangeOf, type RangeSet } from './ranges';
-import { Store, type Attachment } from './store';
+import { Store, attachmentKey, type Attachment, type Claim } from './store';
 
 /** After this many cheap existence checks, read the directory once and test candidates in memory. */
 const PROBES_BEFORE_LISTING = 64;
@@ -30,7 +30,7 @@ export interface AllocatorOptions {
   attachment: Attachment;
 }
 
-function reserveNext({ store, cfg, attachment }: AllocatorOptions, setIndex: number): Ip {
+function reserveNext({ store, cfg, attachment }: AllocatorOptions, setIndex: number): Claim {
   const set = cfg.rangeSets[setIndex];
   const hint = parseIp(store.lastReserved(setIndex) ?? '');
   let taken: Set<string> | undefined;
@@ -40,10 +40,10 @@ function reserveNext({ store, cfg, attachment }: AllocatorOptions, setIndex: num
     if (!taken && probes > PROBES_BEFORE_LISTING) taken = new Set(store.names(isAddressName));
     const name = formatIp(candidate);
     if (taken ? taken.has(name) : store.isTaken(name)) continue;
-    if (store.reserve(attachment, setIndex, name)) {
-      store.setLastReserved(setIndex, name);
-      return candidate;
-    }
+    const claim = store.reserve(attachment, setIndex, name);
+    if (!claim) continue;
+    if (claim.own) store.setLastReserved(setIndex, name);
+    return claim;
   }
   const why = probes > MAX_CANDIDATES
     ? `the first ${MAX_CANDIDATES} candidates after ${hint ? formatIp(hint) : 'the range start'} are all allocated`
@@ -55,9 +55,12 @@ function reserveNext({ store, cfg, attachment }: AllocatorOptions, setIndex: num
   );
 }
 
-function reserveRequested({ store, attachment }: AllocatorOptions, setIndex: number, ip: Ip): Ip {
+function reserveRequested({ store, attachment }: AllocatorOptions, setIndex: number, ip: Ip): Claim {
   const name = formatIp(ip);
-  if (store.reserve(attachment, setIndex, name)) return ip;
+  const claim = store.reserve(attachment, setIndex, name);
+  if (claim) return claim;
+  // Taken, perhaps by a concurrent ADD of this same attachment.
+  if ((store.holding(attachment, setIndex) ?? store.adoptPending(attachment, setIndex)) === name) return { ip: name, own: false };
   const holder = store.holder(name);
   throw new CniError(
     ErrorCode.addressInUse,
@@ -73,26 +76,45 @@ function reusable(cfg: IpamConfig, setIndex: number, heldIp: string | undefined)
   return !want || want.value === ip.value;
 }
 
+interface Acquired {
+  ip: Ip;
+  /** This call made the reservation, so a rollback gives it back. */
+  own: boolean;
+}
+
+/** The attachment's address in one range set: the one it holds (or a killed ADD left pending) if it fits, else a new one. */
+function acquire(opts: AllocatorOptions, setIndex: number, held: string | undefined): Acquired {
+  const { store, cfg, attachment } = opts;
+  const current = held ?? store.adoptPending(attachment, setIndex);
+  if (reusable(cfg, setIndex, current)) return { ip: parseIp(current!)!, own: false };
+  if (current !== undefined) store.releaseSet(attachment, setIndex);
+  const want = cfg.requested.get(setIndex);
+  const claim = want ? reserveRequested(opts, setIndex, want) : reserveNext(opts, setIndex);
+  if (claim.own || reusable(cfg, setIndex, claim.ip)) return { ip: parseIp(claim.ip)!, own: claim.own };
+  throw new CniError(
+    ErrorCode.tryAgainLater,
+    `network "${cfg.network}": a concurrent ADD of ${attachment.containerId}/${attachment.ifname} holds ${claim.ip} in range set ${setIndex}, which this request cannot use`,
+  );
+}
+
 /** One address per range set for the attachment; everything this call reserved is released if it fails. */
 export function allocate(opts: AllocatorOptions): Allocated[] {
   const { store, cfg, attachment } = opts;
   store.ensure();
   const held = new Map(store.holdings(attachment).map((h) => [h.set, h.ip]));
   for (const set of held.keys()) if (set >= cfg.rangeSets.length) store.releaseSet(attachment, set);
-  const fresh: number[] = [];
+  const own: number[] = [];
   try {
     const out = cfg.rangeSets.map((_, i): Allocated => {
-      if (reusable(cfg, i, held.get(i))) return { set: i, ip: parseIp(held.get(i)!)! };
-      if (held.has(i)) store.releaseSet(attachment, i);
-      fresh.push(i);
-      const want = cfg.requested.get(i);
-      return { set: i, ip: want ? reserveRequested(opts, i, want) : reserveNext(opts, i) };
+      const got = acquire(opts, i, held.get(i));
+      if (got.own) own.push(i);
+      return { set: i, ip: got.ip };
     });
     store.commit(attachment);
     return out;
   } catch (err) {
-    if (held.size === 0) store.release(attachment);
-    else for (const i of fresh) store.releaseSet(attachment, i);
+    for (const i of own) store.releaseSet(attachment, i);
+    store.removeIfEmpty(attachment);
     throw err;
   }
 }
@@ -123,27 +145,43 @@ export interface GcOutcome {
   failures: string[];
 }
 
-/** Releases every attachment not in `valid`, then reservations whose entry vanished; never stops at one failure. */
-export function collectGarbage(store: Store, valid: Attachment[]): GcOutcome {
-  const keep = new Set(valid.map((a) => `${a.containerId}:${a.ifname}`));
-  const outcome: GcOutcome = { released: [], orphans: [], failures: [] };
-  for (const a of store.attachments()) {
-    if (keep.has(`${a.containerId}:${a.ifname}`)) continue;
+/** Runs one GC step; a failure is recorded and GC goes on with the next. */
+function attempter(outcome: GcOutcome): (what: string, step: () => void) => void {
+  return (what, step) => {
     try {
+      step();
+    } catch (err) {
+      outcome.failures.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+}
+
+/**
+ * Releases every attachment not in `valid` and what killed ADDs left beside the valid ones, then
+ * every reservation no attachment's file is (whatever its link count); never stops at one failure.
+ */
+export function collectGarbage(store: Store, valid: Attachment[]): GcOutcome {
+  const keep = new Set(valid.map(attachmentKey));
+  const outcome: GcOutcome = { released: [], orphans: [], failures: [] };
+  const attempt = attempter(outcome);
+  for (const a of store.attachments()) {
+    if (keep.has(attachmentKey(a))) {
+      attempt(`${a.containerId}/${a.ifname}`, () => outcome.orphans.push(...store.clearPending(a)));
+      continue;
+    }
+    attempt(`${a.containerId}/${a.ifname}`, () => {
       store.release(a);
       outcome.released.push(a);
-    } catch (err) {
-      outcome.failures.push(`${a.containerId}/${a.ifname}: ${(err as Error).message}`);
-    }
+    });
   }
-  for (const ip of store.names(isAddressName)) {
-    if (!store.isOrphan(ip)) continue;
-    try {
+  let unshared: string[] = [];
+  // Names first, then (inside unshared) the attachments' files: an ADD in flight is in the second list.
+  attempt('reservations', () => (unshared = store.unshared(store.names(isAddressName))));
+  for (const ip of unshared) {
+    attempt(ip, () => {
       store.removeReservation(ip);
       outcome.orphans.push(ip);
-    } catch (err) {
-      outcome.failures.push(`${ip}: ${(err as Error).message}`);
-    }
+    });
   }
   store.removeDebris();
   return outcome;

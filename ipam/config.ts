@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, normalize } from 'node:path';
+import { isAbsolute, normalize, resolve } from 'node:path';
 import type { CniArgs } from '../cni/core/args';
 import type { NetConf } from '../cni/core/config';
 import { CniError, ErrorCode } from '../cni/core/errors';
@@ -9,6 +9,7 @@ import { validateIpam } from '../cni/generated/ipam';
 import { parseCidr } from './net/cidr';
 import { parseIp, type Ip } from './net/ip';
 import { parseRange, parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
+import { kernelFsOf, realPathOf } from './store-fs';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/twill-ipam';
 
@@ -38,13 +39,19 @@ function bad(field: string, msg: string, code: number = ErrorCode.invalidConfig)
   return new CniError(code, `${field}: ${msg}`);
 }
 
+const KERNEL_PATH = /^\/(proc|sys|dev)(\/|$)/;
+
 export function loadDataDir(value: string | undefined): string {
   if (value === undefined) return DEFAULT_DATA_DIR;
   if (!isAbsolute(value)) throw bad('ipam.dataDir', `"${value}" must be an absolute path`);
   if (value.split('/').includes('..')) throw bad('ipam.dataDir', `"${value}" must not contain ".." segments`);
   const dir = normalize(value);
-  // Kernel file systems hold no store (and mkdir -p under /proc spins for ever in Node 24).
-  if (/^\/(proc|sys|dev)(\/|$)/.test(dir)) throw bad('ipam.dataDir', `"${value}" is on a kernel file system (/proc, /sys, /dev)`);
+  // Kernel file systems hold no store, whichever way the path reaches them (a symlink, a mount).
+  const real = realPathOf(dir);
+  const where = real === resolve(dir) ? `"${value}" is` : `"${value}" resolves to ${real},`;
+  if (KERNEL_PATH.test(real)) throw bad('ipam.dataDir', `${where} on a kernel file system (/proc, /sys, /dev)`);
+  const fsType = kernelFsOf(real);
+  if (fsType) throw bad('ipam.dataDir', `${where} on a kernel file system (${fsType})`);
   return dir;
 }
 

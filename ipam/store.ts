@@ -1,17 +1,31 @@
-import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/core/errors';
+import {
+  type FileRead, accessWritable, fsyncDir, inode, linkUnlessExists, listDir, makeDirs, moveIfExists, readFile,
+  readIfExists, removeDir, removeEmptyDir, removeFile, writeFileAtomic, writeNewDurable,
+} from './store-fs';
 
 /**
  * The on-disk store, the only code that touches IPAM files. Layout under `dataDir/<network>/`:
  *
- *   10.22.0.5                  reservation: "containerID\nifname\n10.22.0.5\n"
- *   attachments/<cid>:<if>/0   the same file (a hard link), one per range set
- *   last_reserved_ip.0         round-robin hint per range set
+ *   10.22.0.5                         reservation: "containerID\nifname\n10.22.0.5\n"
+ *   attachments/<cid>:<if>/0          entry: the same file (a hard link), one per range set
+ *   attachments/<cid>:<if>/.0.<rand>  pending: a reservation on its way to becoming the entry
+ *   last_reserved_ip.0                round-robin hint per range set
  *
- * A reservation is created by link(2) of a fully written, fsynced attachment entry, so it is
- * atomic (EEXIST means taken), never torn, and needs no lock across processes. An entry owns
- * its address only while both names are the same inode; anything else is debris of a crash.
+ * Every reservation is a new file, written and fsynced under a pending name, then linked (link(2))
+ * to the address's name: atomic (EEXIST means taken), never torn, no lock across processes. A
+ * second link(2) makes the pending file the entry; it fails when the attachment already has an
+ * entry for that set, so of several concurrent ADDs of one attachment (the spec forbids them,
+ * runtimes still send them) one wins each set and the others give their own reservation back and
+ * return the winner's address. A file is never rewritten once linked.
+ *
+ * An entry owns its address only while both names are the same inode; anything else is debris of
+ * a crash, and a process killed at any point leaves only such debris: a pending file (holding an
+ * address or not) or an entry that holds nothing. A retried ADD takes over the pending reservation
+ * a killed ADD left and moves a stale entry aside; DEL releases whatever an attachment's directory
+ * holds; GC frees every reservation that no valid attachment's entry is, whatever its link count.
+ * commit() fsyncs both directories before ADD returns, so a result once given survives power loss.
  */
 
 export interface Attachment {
@@ -24,64 +38,54 @@ export interface Holding {
   ip: string;
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
+/** What a reservation attempt ended with: `own` when this call made it, false when a concurrent ADD of the attachment won. */
+export interface Claim {
+  ip: string;
+  own: boolean;
+}
+
+interface Pending {
+  path: string;
+  ip: string;
+  ino: number;
+}
+
 const ATTACHMENTS = 'attachments';
+const ENTRY_NAME = /^\d+$/;
+const PENDING_NAME = /^\.(\d+)\.[a-z0-9]+$/;
+/** Rounds of "claim, find a crash's stale entry in the way, move it aside" before giving up. */
+const CLAIM_ATTEMPTS = 4;
+
+const WHY: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'a component is not a directory',
+};
 
 export function attachmentKey(a: Attachment): string {
   // ':' appears in neither a container ID nor an interface name, so the key is unambiguous.
   return `${a.containerId}:${a.ifname}`;
 }
 
-function fsyncDir(path: string): void {
-  const fd = fs.openSync(path, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function inode(path: string): number | undefined {
-  try {
-    return fs.lstatSync(path).ino;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function writeDurable(path: string, content: string): void {
-  const fd = fs.openSync(path, 'w', FILE_MODE);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** A directory's names; a missing directory has none. */
-function listDir(path: string): string[] {
-  try {
-    return fs.readdirSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 function entryIp(content: string): string | undefined {
   return content.split('\n')[2] || undefined;
+}
+
+function pendingName(set: number): string {
+  return `.${set}.${Math.random().toString(36).slice(2, 14)}`;
+}
+
+function pendingSet(name: string): number | undefined {
+  const m = PENDING_NAME.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function storeError(code: number, what: string, err: unknown): CniError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code && WHY[e.code] ? ` (${WHY[e.code]})` : '';
+  return new CniError(code, `ipam.dataDir: cannot ${what} ${e.path ?? ''}: ${e.code ?? e.message}${why}`, e.message);
 }
 
 export class Store {
@@ -93,13 +97,12 @@ export class Store {
     this.attachmentsDir = join(this.dir, ATTACHMENTS);
   }
 
-  /** Creates the network's directories (owner-only); fails with code 5 naming the path. */
+  /** Creates the network's directories (owner-only); fails with code 5 naming the path and the reason. */
   ensure(): void {
     try {
-      fs.mkdirSync(this.attachmentsDir, { recursive: true, mode: DIR_MODE });
+      makeDirs(this.attachmentsDir);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new CniError(ErrorCode.io, `dataDir: cannot create ${this.attachmentsDir}: ${e.code}`, e.message);
+      throw storeError(ErrorCode.io, 'create', err);
     }
   }
 
@@ -107,15 +110,23 @@ export class Store {
     return join(this.attachmentsDir, attachmentKey(a));
   }
 
+  /** The address a file under attachments/ holds: the one its content names, if that name is the same inode. */
+  private heldIp(file: FileRead | undefined): string | undefined {
+    const ip = file && entryIp(file.content);
+    return ip && inode(join(this.dir, ip)) === file!.ino ? ip : undefined;
+  }
+
+  /** The address the attachment holds in range set `set`. */
+  holding(a: Attachment, set: number): string | undefined {
+    return this.heldIp(readFile(join(this.entryDir(a), String(set))));
+  }
+
   /** Addresses this attachment really holds (entry and reservation are one inode), by range set. */
   holdings(a: Attachment): Holding[] {
-    const dir = this.entryDir(a);
     const held: Holding[] = [];
-    for (const name of listDir(dir)) {
-      if (!/^\d+$/.test(name)) continue;
-      const path = join(dir, name);
-      const ip = entryIp(readIfExists(path) ?? '');
-      if (ip && inode(join(this.dir, ip)) === inode(path)) held.push({ set: Number(name), ip });
+    for (const name of listDir(this.entryDir(a))) {
+      const ip = ENTRY_NAME.test(name) ? this.holding(a, Number(name)) : undefined;
+      if (ip) held.push({ set: Number(name), ip });
     }
     return held.sort((x, y) => x.set - y.set);
   }
@@ -131,20 +142,85 @@ export class Store {
     return containerId ? { containerId, ifname } : undefined;
   }
 
-  /** Tries to reserve `ip` for the attachment's range set `set`; false when another attachment has it. */
-  reserve(a: Attachment, set: number, ip: string): boolean {
+  /** Tries to reserve `ip` for the attachment's range set `set`; undefined when another attachment has it. */
+  reserve(a: Attachment, set: number, ip: string): Claim | undefined {
     const dir = this.entryDir(a);
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    const entry = join(dir, String(set));
-    // Rewriting in place is safe: an entry is only rewritten while it owns no reservation.
-    writeDurable(entry, `${a.containerId}\n${a.ifname}\n${ip}\n`);
+    makeDirs(dir);
+    const path = join(dir, pendingName(set));
+    const pending = { path, ip, ino: writeNewDurable(path, `${a.containerId}\n${a.ifname}\n${ip}\n`) };
+    let reserved = false;
     try {
-      fs.linkSync(entry, join(this.dir, ip));
-      return true;
+      reserved = linkUnlessExists(path, join(this.dir, ip));
+      return reserved ? this.claim(a, set, pending) : undefined;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if (reserved) this.dropPending(pending);
+      throw err;
+    } finally {
+      if (!reserved) removeFile(path);
+    }
+  }
+
+  /**
+   * Makes a pending reservation the attachment's entry for `set`. When a concurrent ADD of the same
+   * attachment got there first, gives this reservation back and returns the winner's address.
+   */
+  private claim(a: Attachment, set: number, pending: Pending): Claim {
+    const entry = join(this.entryDir(a), String(set));
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const linked = this.linkEntry(pending.path, entry);
+      const held = linked === 'linked' ? pending.ip : this.holding(a, set);
+      if (held === pending.ip) {
+        removeFile(pending.path);
+        return { ip: held, own: true };
+      }
+      if (held !== undefined) {
+        this.dropPending(pending);
+        return { ip: held, own: false };
+      }
+      if (linked === 'gone') break; // neither ours nor anyone's: a concurrent DEL or GC is at work
+      this.moveStaleAside(entry, set);
+    }
+    this.dropPending(pending);
+    throw new CniError(ErrorCode.tryAgainLater, `network store ${this.dir}: range set ${set} of ${a.containerId}/${a.ifname} keeps changing under concurrent operations on the same attachment`);
+  }
+
+  /** link(2) of a pending file to the entry name: 'gone' when the pending file vanished (another ADD claimed it). */
+  private linkEntry(pending: string, entry: string): 'linked' | 'exists' | 'gone' {
+    try {
+      return linkUnlessExists(pending, entry) ? 'linked' : 'exists';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       throw err;
     }
+  }
+
+  /** Gives back a pending reservation: its address name only if it is still this very file. */
+  private dropPending(p: Pending): void {
+    if (inode(join(this.dir, p.ip)) === p.ino) removeFile(join(this.dir, p.ip));
+    removeFile(p.path);
+  }
+
+  /** Moves aside an entry that holds nothing (a crash's debris) without ever dropping a live one. */
+  private moveStaleAside(entry: string, set: number): void {
+    const beside = join(dirname(entry), pendingName(set));
+    if (!moveIfExists(entry, beside)) return;
+    if (!this.heldIp(readFile(beside))) return removeFile(beside);
+    // A concurrent ADD claimed the set in between: put its entry back. If a third took the name
+    // meanwhile, what lies beside is a pending reservation that a later ADD, DEL or GC settles.
+    if (linkUnlessExists(beside, entry)) removeFile(beside);
+  }
+
+  /** Makes the reservation a killed ADD of this attachment left pending for `set` the entry: a retried ADD keeps that address. */
+  adoptPending(a: Attachment, set: number): string | undefined {
+    const dir = this.entryDir(a);
+    for (const name of listDir(dir)) {
+      if (pendingSet(name) !== set) continue;
+      const path = join(dir, name);
+      const file = readFile(path);
+      const ip = this.heldIp(file);
+      if (ip) return this.claim(a, set, { path, ip, ino: file!.ino }).ip;
+    }
+    return undefined;
   }
 
   /** Makes the reservations made so far survive a power loss. */
@@ -153,38 +229,73 @@ export class Store {
     fsyncDir(this.entryDir(a));
   }
 
-  /** Releases everything the attachment holds; idempotent, and leaves others' reservations alone. */
+  /**
+   * Releases everything the attachment's directory holds (entries, and pending reservations a
+   * killed ADD left); idempotent, and leaves others' reservations alone.
+   */
   release(a: Attachment): Holding[] {
     const dir = this.entryDir(a);
-    const held = this.holdings(a);
-    for (const h of held) fs.rmSync(join(this.dir, h.ip), { force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (held.length) fsyncDir(this.dir);
-    return held;
+    const files = listDir(dir).map((name) => ({ name, file: readFile(join(dir, name)) }));
+    const held = files.map(({ name, file }) => ({ name, file, ip: this.heldIp(file) }));
+    const namesHere = new Map<number, number>();
+    for (const { file } of files) if (file) namesHere.set(file.ino, (namesHere.get(file.ino) ?? 0) + 1);
+    const strays = new Set<number>();
+    for (const { file, ip } of held) {
+      if (ip) removeFile(join(this.dir, ip));
+      // More links than this directory and the address account for: names an older twill left.
+      if (file && file.nlink > namesHere.get(file.ino)! + (ip ? 1 : 0)) strays.add(file.ino);
+    }
+    if (strays.size) this.removeNamesOf(strays);
+    removeDir(dir);
+    if (held.some((h) => h.ip) || strays.size) fsyncDir(this.dir);
+    return held.flatMap(({ name, ip }) => (ip && ENTRY_NAME.test(name) ? [{ set: Number(name), ip }] : []));
   }
 
-  /** Releases one range set's entry (used when a request asks for a different address). */
+  /** Removes every name in the network's directory that is one of these files. */
+  private removeNamesOf(inodes: Set<number>): void {
+    for (const name of listDir(this.dir)) {
+      if (name === ATTACHMENTS) continue;
+      const ino = inode(join(this.dir, name));
+      if (ino !== undefined && inodes.has(ino)) removeFile(join(this.dir, name));
+    }
+  }
+
+  /** Releases one range set's entry (used when a request asks for a different address, and on rollback). */
   releaseSet(a: Attachment, set: number): void {
     const entry = join(this.entryDir(a), String(set));
-    const ip = entryIp(readIfExists(entry) ?? '');
-    if (ip && inode(join(this.dir, ip)) === inode(entry)) fs.rmSync(join(this.dir, ip), { force: true });
-    fs.rmSync(entry, { force: true });
+    const ip = this.heldIp(readFile(entry));
+    if (ip) removeFile(join(this.dir, ip));
+    removeFile(entry);
+  }
+
+  /** Removes the attachment's directory if nothing is left in it. */
+  removeIfEmpty(a: Attachment): void {
+    removeEmptyDir(this.entryDir(a));
+  }
+
+  /** Removes pending files killed ADDs left in an attachment's directory, with the reservations only they hold. */
+  clearPending(a: Attachment): string[] {
+    const dir = this.entryDir(a);
+    const names = listDir(dir);
+    const entries = new Set(names.filter((n) => ENTRY_NAME.test(n)).map((n) => inode(join(dir, n))));
+    const freed: string[] = [];
+    for (const name of names.filter((n) => pendingSet(n) !== undefined)) {
+      const file = readFile(join(dir, name));
+      const ip = file && !entries.has(file.ino) ? this.heldIp(file) : undefined;
+      if (ip) freed.push(ip);
+      if (ip) removeFile(join(this.dir, ip));
+      removeFile(join(dir, name));
+    }
+    return freed;
   }
 
   lastReserved(set: number): string | undefined {
     return readIfExists(join(this.dir, `last_reserved_ip.${set}`))?.trim() || undefined;
   }
 
-  /** A hint only, so no fsync; rename keeps a concurrent reader from seeing half a write. */
+  /** A hint only, so no fsync; losing one costs a slightly longer search next time, never a wrong allocation. */
   setLastReserved(set: number, ip: string): void {
-    const tmp = join(this.dir, `.last_reserved_ip.${set}.${Math.random().toString(36).slice(2)}`);
-    try {
-      fs.writeFileSync(tmp, ip, { mode: FILE_MODE });
-      fs.renameSync(tmp, join(this.dir, `last_reserved_ip.${set}`));
-    } catch {
-      // Losing a hint costs a slightly longer search next time, never a wrong allocation.
-      fs.rmSync(tmp, { force: true });
-    }
+    writeFileAtomic(join(this.dir, `last_reserved_ip.${set}`), ip);
   }
 
   /** Every attachment with an entry directory. */
@@ -200,33 +311,42 @@ export class Store {
     return listDir(this.dir).filter(filter);
   }
 
-  /** A reservation whose entry is gone (only possible if someone deleted entries by hand). */
-  isOrphan(ip: string): boolean {
-    try {
-      return fs.lstatSync(join(this.dir, ip)).nlink < 2;
-    } catch {
-      return false;
+  /**
+   * Of these reservation names (listed before the call), the ones no file under attachments/ is:
+   * nobody holds them, whatever their link count. An ADD in flight is safe: its pending file or
+   * entry exists from before its reservation until after.
+   */
+  unshared(reservations: string[]): string[] {
+    const shared = new Set<number>();
+    for (const key of listDir(this.attachmentsDir)) {
+      for (const name of listDir(join(this.attachmentsDir, key))) shared.add(inode(join(this.attachmentsDir, key, name)) ?? -1);
     }
+    return reservations.filter((ip) => {
+      const ino = inode(join(this.dir, ip));
+      return ino !== undefined && !shared.has(ino);
+    });
   }
 
   removeReservation(ip: string): void {
-    fs.rmSync(join(this.dir, ip), { force: true });
+    removeFile(join(this.dir, ip));
   }
 
   /** Removes temp files a killed process left (hint writes in flight); they never hold an address. */
   removeDebris(): void {
-    for (const name of this.names((n) => n.startsWith('.last_reserved_ip.'))) {
-      fs.rmSync(join(this.dir, name), { force: true });
-    }
+    for (const name of this.names((n) => n.startsWith('.last_reserved_ip.'))) removeFile(join(this.dir, name));
   }
 
-  /** Checks the store can take writes (for STATUS). */
+  /** Checks the store can take writes (for STATUS: code 50, an ADD could not succeed now). */
   checkWritable(): void {
-    this.ensure();
     try {
-      fs.accessSync(this.dir, fs.constants.W_OK);
+      makeDirs(this.attachmentsDir);
     } catch (err) {
-      throw new CniError(ErrorCode.notAvailable, `dataDir: ${this.dir} is not writable`, (err as Error).message);
+      throw storeError(ErrorCode.notAvailable, 'create', err);
+    }
+    try {
+      accessWritable(this.dir);
+    } catch (err) {
+      throw new CniError(ErrorCode.notAvailable, `ipam.dataDir: ${this.dir} is not writable`, (err as Error).message);
     }
   }
 }

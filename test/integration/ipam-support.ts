@@ -27,6 +27,8 @@ export interface Call {
   netns?: string;
   args?: string;
   env?: Record<string, string | undefined>;
+  /** Kills the plugin after this long (a spinning plugin then fails its test instead of hanging the suite). */
+  timeoutMs?: number;
 }
 
 /** STATUS, GC and VERSION concern no attachment: the runtime sets none of these. */
@@ -42,6 +44,7 @@ export function pluginCall(command: string, config: unknown, call: Call = {}): P
     netns: 'netns' in call ? call.netns : NETNS,
     args: call.args,
     env: call.env,
+    timeoutMs: call.timeoutMs,
   };
 }
 
@@ -53,11 +56,25 @@ export function runAsync(command: string, config: unknown, call: Call = {}): Pro
   return execPluginAsync(pluginCall(command, config, call));
 }
 
+export interface Spawned {
+  child: ChildProcess;
+  done: Promise<PluginRun>;
+  /** Writes the configuration to stdin (spawnPlugin does at once; spawnWaiting leaves it to the test). */
+  feed: () => void;
+}
+
 /**
  * The same fresh process as execPluginAsync, but the test keeps the child so it can kill it
  * mid-flight (crash tests). Environment and stdin are built exactly as the helper builds them.
  */
-export function spawnPlugin(command: string, config: unknown, call: Call = {}): { child: ChildProcess; done: Promise<PluginRun> } {
+export function spawnPlugin(command: string, config: unknown, call: Call = {}): Spawned {
+  const spawned = spawnWaiting(command, config, call);
+  spawned.feed();
+  return spawned;
+}
+
+/** A started plugin that blocks reading stdin until the test calls feed(). */
+export function spawnWaiting(command: string, config: unknown, call: Call = {}): Spawned {
   const pc = pluginCall(command, config, call);
   const child = spawn(join(DIST, PLUGIN), [], { env: cniEnv(pc) });
   const done = new Promise<PluginRun>((resolve, reject) => {
@@ -77,8 +94,27 @@ export function spawnPlugin(command: string, config: unknown, call: Call = {}): 
     });
   });
   child.stdin!.on('error', () => undefined); // a child killed before reading stdin closes the pipe
-  child.stdin!.end(JSON.stringify(config));
-  return { child, done };
+  return { child, done, feed: () => child.stdin!.end(JSON.stringify(config)) };
+}
+
+/** /proc/PID/syscall while a process sits in read(0, …): syscall 0 on fd 0 (x86-64). */
+const READING_STDIN = /^0 0x0 /;
+
+/**
+ * Waits until every child sits in read(2) on stdin, so feeding them all at once starts their real
+ * work within microseconds of each other (a race needs them there, not staggered by start-up).
+ * Gives up waiting after `timeoutMs`: the test still runs, with a less tight start.
+ */
+export async function untilAllReadStdin(children: ChildProcess[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const reading = (pid: number | undefined): boolean => {
+    try {
+      return READING_STDIN.test(readFileSync(`/proc/${pid}/syscall`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < deadline && !children.every((c) => reading(c.pid))) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** A network configuration for twill-ipam: `ipam` fields merge over the defaults, `top` over the top level. */
@@ -193,7 +229,8 @@ export function canonicalIp(ip: string): string {
 export function holdings(view: StoreView): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [key, sets] of view.entries) {
-    for (const entry of sets.values()) {
+    // Entries are named by range set; ".<set>.<random>" files are reservations still pending.
+    for (const entry of [...sets].filter(([name]) => /^\d+$/.test(name)).map(([, e]) => e)) {
       const ip = entry.content.split('\n')[2];
       const r = ip ? view.reservations.get(ip) : undefined;
       if (r && r.ino === entry.ino) out.set(key, [...(out.get(key) ?? []), ip].sort());
@@ -205,8 +242,8 @@ export function holdings(view: StoreView): Map<string, string[]> {
 /**
  * The store's invariants, as a list of violations (empty when sound): every reservation parses
  * as "containerID\nifname\nip\n" with ip equal to its name, is held by exactly one attachment
- * entry (the one its content names) and nothing else links to it, and no address is reserved
- * twice under different spellings.
+ * (the one its content names) and nothing else links to it, and no address is reserved twice
+ * under different spellings.
  */
 export function storeProblems(view: StoreView): string[] {
   const problems: string[] = [];
@@ -216,10 +253,13 @@ export function storeProblems(view: StoreView): string[] {
     if (lines.length !== 4 || lines[3] !== '' || !lines[0] || !lines[1] || lines[2] !== ip) {
       problems.push(`${ip}: content ${JSON.stringify(r.content)} is not "containerID\\nifname\\n${ip}\\n"`);
     }
+    // Names under attachments/ that are this file: an entry, or a pending one (an ADD killed
+    // between its two links may leave both, of one attachment).
     const holders = [...view.entries].flatMap(([key, sets]) => [...sets].filter(([, e]) => e.ino === r.ino).map(([set]) => `${key}/${set}`));
-    if (holders.length !== 1) problems.push(`${ip}: held by ${holders.length} attachment entries (${holders.join(', ')})`);
+    const attachments = new Set(holders.map((h) => h.slice(0, h.lastIndexOf('/'))));
+    if (attachments.size !== 1) problems.push(`${ip}: held by ${attachments.size} attachments (${holders.join(', ')})`);
     else if (!holders[0].startsWith(`${lines[0]}:${lines[1]}/`)) problems.push(`${ip}: names ${lines[0]}/${lines[1]} but is held by ${holders[0]}`);
-    if (r.nlink !== 2) problems.push(`${ip}: link count ${r.nlink}, expected 2`);
+    if (r.nlink !== 1 + holders.length) problems.push(`${ip}: link count ${r.nlink}, expected ${1 + holders.length} (the address and ${holders.join(', ')})`);
     const c = canonicalIp(ip);
     spellings.set(c, [...(spellings.get(c) ?? []), ip]);
   }

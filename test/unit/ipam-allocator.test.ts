@@ -223,7 +223,7 @@ describe('allocate', () => {
     const free = '10.1.0.200';
     for (let i = 2; i <= 254; i++) {
       const ip = `10.1.0.${i}`;
-      if (ip !== free) expect(store.reserve(att(`c${i}`), 0, ip)).toBe(true);
+      if (ip !== free) expect(store.reserve(att(`c${i}`), 0, ip)).toEqual({ ip, own: true });
     }
     expect(add(store, cfg, att('last'))).toEqual([free]);
     expect(failure(() => add(store, cfg, att('one-more'))).code).toBe(ErrorCode.rangeExhausted);
@@ -420,9 +420,95 @@ describe('checkAvailable', () => {
     try {
       const err = failure(() => checkAvailable(store, cfg));
       expect(err.code).toBe(ErrorCode.notAvailable);
-      expect(err.message).toBe(`dataDir: ${store.dir} is not writable`);
+      expect(err.message).toBe(`ipam.dataDir: ${store.dir} is not writable`);
     } finally {
       fs.chmodSync(store.dir, 0o700);
     }
+  });
+});
+
+/** Files in an attachment's directory (entries and pending reservations). */
+function entryFiles(store: Store, a: Attachment): string[] {
+  const dir = join(store.dir, 'attachments', `${a.containerId}:${a.ifname}`);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+/** What a killed ADD leaves between its two links: a pending file that is already the address's reservation. */
+function leavePending(store: Store, a: Attachment, set: number, ip: string): void {
+  const dir = join(store.dir, 'attachments', `${a.containerId}:${a.ifname}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(join(dir, `.${set}.killed`), `${a.containerId}\n${a.ifname}\n${ip}\n`);
+  fs.linkSync(join(dir, `.${set}.killed`), join(store.dir, ip));
+}
+
+describe('concurrent ADDs of one attachment (the store side of the race)', () => {
+  test('a reservation made after another ADD of the attachment claimed the set is given back; the winner\'s address is returned', () => {
+    const { cfg, store } = setup();
+    expect(add(store, cfg, att('a'))).toEqual(['10.0.0.2']);
+    // A second ADD that looked before the first claimed, and found .3 free:
+    expect(store.reserve(att('a'), 0, '10.0.0.3')).toEqual({ ip: '10.0.0.2', own: false });
+    expect(reservations(store)).toEqual(['10.0.0.2']);
+    expect(entryFiles(store, att('a'))).toEqual(['0']);
+    expect(store.holdings(att('a'))).toEqual([{ set: 0, ip: '10.0.0.2' }]);
+  });
+
+  test('a live entry is never moved aside as stale, even when it appears between the look and the move', () => {
+    const { cfg, store } = setup();
+    add(store, cfg, att('a')); // 10.0.0.2
+    const entry = join(store.dir, 'attachments', 'a:eth0', '0');
+    const ino = fs.lstatSync(entry).ino;
+    jest.spyOn(store, 'holding').mockReturnValueOnce(undefined); // the look misses the winner's entry
+    expect(store.reserve(att('a'), 0, '10.0.0.3')).toEqual({ ip: '10.0.0.2', own: false });
+    expect(fs.lstatSync(entry).ino).toBe(ino);
+    expect(reservations(store)).toEqual(['10.0.0.2']);
+    expect(entryFiles(store, att('a'))).toEqual(['0']);
+  });
+
+  test('an entry that holds nothing (a DEL killed half-way) does not block a new claim', () => {
+    const { cfg, store } = setup();
+    const dir = join(store.dir, 'attachments', 'a:eth0');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(join(dir, '0'), 'a\neth0\n10.0.0.5\n');
+    expect(add(store, cfg, att('a'))).toEqual(['10.0.0.2']);
+    expect(entryFiles(store, att('a'))).toEqual(['0']);
+    expect(reservations(store)).toEqual(['10.0.0.2']);
+  });
+
+  test('a retried ADD takes over the reservation a killed ADD left pending', () => {
+    const { cfg, store } = setup();
+    store.ensure();
+    leavePending(store, att('a'), 0, '10.0.0.4');
+    expect(add(store, cfg, att('a'))).toEqual(['10.0.0.4']);
+    expect(reservations(store)).toEqual(['10.0.0.4']);
+    expect(entryFiles(store, att('a'))).toEqual(['0']);
+    expect(store.holdings(att('a'))).toEqual([{ set: 0, ip: '10.0.0.4' }]);
+  });
+
+  test('DEL releases a pending reservation too', () => {
+    const { store } = setup();
+    store.ensure();
+    leavePending(store, att('a'), 0, '10.0.0.4');
+    store.release(att('a'));
+    expect(reservations(store)).toEqual([]);
+    expect(store.attachments()).toEqual([]);
+  });
+
+  test('GC frees what killed ADDs left pending beside a valid attachment, and keeps its entries', () => {
+    const { cfg, store } = setup();
+    add(store, cfg, att('a')); // 10.0.0.2
+    leavePending(store, att('a'), 0, '10.0.0.5');
+    const outcome = collectGarbage(store, [att('a')]);
+    expect(outcome).toEqual({ released: [], orphans: ['10.0.0.5'], failures: [] });
+    expect(reservations(store)).toEqual(['10.0.0.2']);
+    expect(entryFiles(store, att('a'))).toEqual(['0']);
+  });
+
+  test('DEL releases every name an older twill linked to the entry\'s file', () => {
+    const { cfg, store } = setup();
+    add(store, cfg, att('a')); // 10.0.0.2
+    add(store, cfg, att('b')); // 10.0.0.3
+    for (const extra of ['10.0.0.5', '10.0.0.6']) fs.linkSync(join(store.dir, '10.0.0.2'), join(store.dir, extra));
+    expect(store.release(att('a'))).toEqual([{ set: 0, ip: '10.0.0.2' }]);
+    expect(reservations(store)).toEqual(['10.0.0.3']);
   });
 });

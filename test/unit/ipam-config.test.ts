@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetConf } from '../../cni/core/config';
@@ -275,5 +275,37 @@ describe('resolvConf', () => {
     const err = failure(() => loadIpamConfig(netconf({ ranges: DUAL, resolvConf: path }), {}));
     expect(err.code).toBe(ErrorCode.io);
     expect(err.message).toBe(`ipam.resolvConf: cannot read ${path}`);
+  });
+});
+
+describe('dataDir: where the path really leads', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'twill-unit-datadir-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['/proc/sys', 'link', '/proc/sys'],
+    ['/proc/sys', 'link/twill/store', '/proc/sys/twill/store'],
+    ['/sys/kernel', 'link/x', '/sys/kernel/x'],
+    ['/proc/sys/no-such/dir', 'link/x', '/proc/sys/no-such/dir/x'], // dangling: mkdir would follow it
+  ])('a symlink to %s (dataDir …/%s) is code 7 naming the resolved path', (target, rel, resolved) => {
+    symlinkSync(target, join(dir, 'link'));
+    const err = failure(() => loadDataDir(join(dir, rel)));
+    expect(err.code).toBe(ErrorCode.invalidConfig);
+    expect(err.message).toBe(`ipam.dataDir: "${join(dir, rel)}" resolves to ${resolved}, on a kernel file system (/proc, /sys, /dev)`);
+  });
+
+  test('a symlink to an ordinary directory is fine, and the path is kept as written', () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    expect(loadDataDir(join(dir, 'link', 'store'))).toBe(join(dir, 'link', 'store'));
+  });
+
+  test('a symlink loop is left for the store to report (no spin here either)', () => {
+    symlinkSync(join(dir, 'b'), join(dir, 'a'));
+    symlinkSync(join(dir, 'a'), join(dir, 'b'));
+    expect(loadDataDir(join(dir, 'a', 'store'))).toBe(join(dir, 'a', 'store'));
   });
 });
