@@ -1,6 +1,6 @@
 import { CniError, ErrorCode } from '../core/errors';
 import { ipJson, type IpLink } from '../host/ip';
-import { linkExists } from '../host/sysfs';
+import { linkExists } from '../host/links';
 import { validAttachments } from '../../ipam/index';
 import type { PluginRun } from './context';
 import { ownerTag } from './firewall';

@@ -2,7 +2,7 @@ import type { IpConfig, Route } from '../core/result';
 import { ipBatch } from '../host/ip';
 import { ipIn } from '../host/netns';
 import { CommandError, type Runner } from '../host/run';
-import { linkExists } from '../host/sysfs';
+import { linkExists } from '../host/links';
 import type { TwillConfig } from './config';
 
 export interface VethPlan {
@@ -23,8 +23,10 @@ export function hostVethLines(cfg: TwillConfig, plan: VethPlan): string[] {
     `link add ${plan.hostVeth}${mtu} address ${plan.hostMac} type veth peer name ${plan.podIfname}${mtu} address ${plan.podMac} netns ${plan.netns}`,
     `link set ${plan.hostVeth} master ${cfg.bridge}`,
   );
-  const flags = [cfg.hairpinMode ? 'hairpin on' : '', cfg.portIsolation ? 'isolated on' : ''].filter(Boolean);
-  if (flags.length) lines.push(`link set ${plan.hostVeth} type bridge_slave ${flags.join(' ')}`);
+  // `guard off` is a new port's default: the line is there so that a master which is not a
+  // bridge but takes slaves (bond, team, vrf) fails here, before the bridge's lines that follow.
+  const flags = ['guard off', cfg.hairpinMode ? 'hairpin on' : '', cfg.portIsolation ? 'isolated on' : ''].filter(Boolean);
+  lines.push(`link set ${plan.hostVeth} type bridge_slave ${flags.join(' ')}`);
   lines.push(`link set ${plan.hostVeth} up`);
   return lines;
 }
