@@ -23,6 +23,7 @@ export interface IpLink {
   address?: string;
   mtu?: number;
   master?: string;
+  ifalias?: string;
   operstate?: string;
   flags?: string[];
   addr_info?: IpAddrInfo[];
