@@ -106,8 +106,8 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
   clock.lap('pod side');
-  const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
-  run.firewall.ensureNetwork(net, { force: bridge.created });
+  const net: NetworkRules = { network: cfg.network, bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
+  run.firewall.ensureNetwork(net, { force: bridge.created, recreated: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
   undo.push(() => run.firewall.unpublish((t) => t === tag));
   publishWithRepair(run, net, pod, tag);

@@ -45,13 +45,9 @@ function collectVeths(run: PluginRun, validVeths: Set<string>, failures: string[
   }
 }
 
-/** GC: host veths, port mappings and addresses of attachments the runtime no longer knows; keeps going past failures. */
-export function cmdGc(run: PluginRun): void {
-  const { ctx, cfg, runner } = run;
-  const valid = validAttachments(ctx.conf);
-  const validVeths = new Set(valid.map((a) => hostVethName(a.containerId, a.ifname)));
-  const failures: string[] = [];
-  collectVeths(run, validVeths, failures);
+/** GC's firewall steps: the stale attachments' port mappings, then the state of networks that are gone. */
+function collectRules(run: PluginRun, validVeths: Set<string>, failures: string[]): void {
+  const { cfg } = run;
   // A tag is ownerTag(veth, network); deriving it again from its veth part still matches when a long
   // network name was cut to nft's comment limit, where comparing the " network" suffix would not.
   const stale = (tag: string) => {
@@ -63,6 +59,23 @@ export function cmdGc(run: PluginRun): void {
   } catch (err) {
     failures.push(`port mappings: ${(err as Error).message}`);
   }
+  // No valid attachment left: the network's bridge and subnets leave the firewall state too.
+  const network = validVeths.size ? undefined : { name: cfg.network, bridge: cfg.bridge };
+  try {
+    run.firewall.pruneNetworks({ bridgeExists: linkExists, ...(network ? { network } : {}) });
+  } catch (err) {
+    failures.push(`network rules: ${(err as Error).message}`);
+  }
+}
+
+/** GC: host veths, port mappings and addresses of attachments the runtime no longer knows, and the state of gone networks; keeps going past failures. */
+export function cmdGc(run: PluginRun): void {
+  const { ctx, runner } = run;
+  const valid = validAttachments(ctx.conf);
+  const validVeths = new Set(valid.map((a) => hostVethName(a.containerId, a.ifname)));
+  const failures: string[] = [];
+  collectVeths(run, validVeths, failures);
+  collectRules(run, validVeths, failures);
   try {
     ipamExecMaintenance(ctx, runner, 'GC');
   } catch (err) {
