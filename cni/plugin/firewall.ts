@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { CniError, ErrorCode } from '../core/errors';
 import { linkExists } from '../host/links';
+import { markerIsFresh, removeMarker, writeMarker } from '../host/marker';
 import { nftApply } from '../host/nft';
 import { CommandError, type Runner } from '../host/run';
 import { ensureSysctl } from '../host/sysctl';
@@ -44,20 +44,11 @@ export function ownerTag(hostVeth: string, network: string): string {
   return `${hostVeth} ${network}`.slice(0, 128);
 }
 
-/** Per network namespace (the node's), since tests and nested runtimes run plugins in several. */
-function markerPath(bridge: string): string {
-  return `/run/twill/ns-${statSync('/proc/self/ns/net').ino}/${bridge}.rules`;
-}
-
 /** How long a marker is trusted: rules flushed behind twill's back come back within this. */
 const MARKER_TTL_MS = 60_000;
 
-function markerIsFresh(marker: string, content: string): boolean {
-  try {
-    return Date.now() - statSync(marker).mtimeMs < MARKER_TTL_MS && readFileSync(marker, 'utf8') === content;
-  } catch {
-    return false; // no marker yet
-  }
+function markerName(bridge: string): string {
+  return `${bridge}.rules`;
 }
 
 /**
@@ -67,16 +58,14 @@ function markerIsFresh(marker: string, content: string): boolean {
  * later at most (applying is idempotent).
  */
 function applyOnce(bridge: string, content: string, force: boolean, apply: () => void): void {
-  const marker = markerPath(bridge);
-  if (!force && markerIsFresh(marker, content)) return;
+  if (!force && markerIsFresh(markerName(bridge), content, MARKER_TTL_MS)) return;
   apply();
-  mkdirSync(marker.slice(0, marker.lastIndexOf('/')), { recursive: true, mode: 0o700 });
-  writeFileSync(marker, content, { mode: 0o600 });
+  writeMarker(markerName(bridge), content);
 }
 
 /** After a prune: the next ADD on these bridges applies its network's rules again, whatever the marker said. */
 function forgetMarkers(bridges: string[]): void {
-  for (const bridge of bridges) rmSync(markerPath(bridge), { force: true });
+  for (const bridge of bridges) removeMarker(markerName(bridge));
 }
 
 /** What an ADD that applies a network's rules prunes on the way. */
