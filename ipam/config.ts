@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, normalize, resolve } from 'node:path';
 import type { CniArgs } from '../cni/core/args';
 import type { NetConf } from '../cni/core/config';
@@ -6,6 +5,7 @@ import { CniError, ErrorCode } from '../cni/core/errors';
 import type { Dns, Route } from '../cni/core/result';
 import { checkSchema } from '../cni/core/validate';
 import { validateIpam } from '../cni/generated/ipam';
+import { readResolvConf } from '../cni/host/resolv';
 import { parseCidr } from './net/cidr';
 import { parseIp, type Ip } from './net/ip';
 import { parseRange, parseRangeSets, rangeOf, setFamily, type RangeSet, type RangeSpec } from './ranges';
@@ -63,23 +63,13 @@ function loadRoutes(routes: Route[] | undefined): Route[] {
   });
 }
 
-/** resolv.conf → the result's dns, as host-local's `resolvConf` does. */
+/** resolv.conf → the result's dns, as host-local's `resolvConf` does; unreadable is code 5 naming the field. */
 export function loadResolvConf(path: string): Dns {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readResolvConf(path);
   } catch (err) {
     throw new CniError(ErrorCode.io, `ipam.resolvConf: cannot read ${path}`, (err as Error).message);
   }
-  const dns: Dns = {};
-  for (const line of text.split('\n')) {
-    const [key, ...values] = line.replace(/[#;].*/, '').trim().split(/\s+/);
-    if (key === 'nameserver' && values[0]) (dns.nameservers ??= []).push(values[0]);
-    else if (key === 'domain' && values[0]) dns.domain = values[0];
-    else if (key === 'search') dns.search = values;
-    else if (key === 'options') (dns.options ??= []).push(...values);
-  }
-  return dns;
 }
 
 /** runtimeConfig.ipRanges, else ipam.ranges, else the older single range (its fields named as the user wrote them). */

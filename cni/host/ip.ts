@@ -1,8 +1,8 @@
-import type { Runner } from './run';
+import { CommandError, type Runner } from './run';
 
-/** Runs many `ip` commands in one exec (one process start instead of one per change). */
-export function ipBatch(runner: Runner, lines: string[], ip: string[] = ['ip']): void {
-  if (lines.length) runner([...ip, '-batch', '-'], { input: `${lines.join('\n')}\n` });
+/** Runs many `ip` commands in one exec (one process start instead of one per change); returns what `show` lines printed. */
+export function ipBatch(runner: Runner, lines: string[], ip: string[] = ['ip']): string {
+  return lines.length ? runner([...ip, '-batch', '-'], { input: `${lines.join('\n')}\n` }).stdout : '';
 }
 
 /** `ip -j …` parsed. */
@@ -23,6 +23,7 @@ export interface IpLink {
   address?: string;
   mtu?: number;
   master?: string;
+  ifalias?: string;
   operstate?: string;
   flags?: string[];
   addr_info?: IpAddrInfo[];
@@ -33,4 +34,17 @@ export interface IpRoute {
   dst: string;
   gateway?: string;
   dev?: string;
+}
+
+/**
+ * One link with details (kind, MAC), as the kernel reports it for this process's namespace
+ * (one RTM_GETLINK: `addr show dev` would dump every link); undefined when there is no such link.
+ */
+export function ipLinkDetails(runner: Runner, name: string): IpLink | undefined {
+  try {
+    return ipJson<IpLink[]>(runner, ['-d', 'link', 'show', 'dev', name])[0];
+  } catch (err) {
+    if (err instanceof CommandError && /does not exist/.test(err.stderr)) return undefined;
+    throw err;
+  }
 }

@@ -1,21 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { CniError, ErrorCode } from '../core/errors';
+import { CommandError, notStarted } from './errors';
 
-/** A failed child process: argv, exit code and stderr, so an error names exactly what broke. */
-export class CommandError extends CniError {
-  readonly argv: string[];
-  readonly exitCode: number | null;
-  readonly stderr: string;
-  readonly stdout: string | undefined;
-
-  constructor(argv: string[], exitCode: number | null, stderr: string, stdout?: string) {
-    super(ErrorCode.hostSetup, `${argv[0]} failed: ${stderr.trim().split('\n')[0] || `exit ${exitCode}`}`, `${argv.join(' ')} (exit ${exitCode}): ${stderr.trim()}`);
-    this.argv = argv;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.stdout = stdout;
-  }
-}
+export { CommandError } from './errors';
 
 export interface RunOptions {
   input?: string;
@@ -39,11 +25,8 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv): Runner {
       encoding: 'utf8',
       env: opts.env ? { ...baseEnv, ...opts.env } : baseEnv,
     });
-    if (r.error) {
-      const code = (r.error as NodeJS.ErrnoException).code;
-      throw new CommandError(argv, null, code === 'ENOENT' ? `${argv[0]}: command not found` : r.error.message);
-    }
-    if (r.status !== 0) throw new CommandError(argv, r.status, r.stderr, r.stdout);
+    if (r.error) throw notStarted(argv, r.error);
+    if (r.status !== 0) throw new CommandError({ argv, exitCode: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   };
 }

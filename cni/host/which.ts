@@ -1,14 +1,22 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** True when `name` is an executable on PATH: a few stat calls instead of exec'ing it to find out. */
-export function onPath(name: string, pathVar: string | undefined): boolean {
-  return (pathVar ?? '').split(':').filter(Boolean).some((dir) => {
+/** The first executable regular file called `name` in `dirs`: a few stat calls instead of exec'ing to find out. */
+export function findInPath(name: string, dirs: string[]): string | undefined {
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = join(dir, name);
     try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
     } catch {
-      return false;
+      // not here
     }
-  });
+  }
+  return undefined;
+}
+
+/** True when `name` is an executable on a PATH-style variable. */
+export function onPath(name: string, pathVar: string | undefined): boolean {
+  return findInPath(name, (pathVar ?? '').split(':')) !== undefined;
 }

@@ -5,9 +5,8 @@ import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
 import { netnsExists } from '../host/netns';
 import { CommandError } from '../host/run';
-import { linkMac } from '../host/sysfs';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
-import { ensureBridge } from './bridge';
+import { bridgeMacFrom, bridgeShowLine, ensureBridge, explainBatchFailure, type BridgeSetup } from './bridge';
 import type { PluginRun } from './context';
 import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
 import { ipamExecAdd, ipamExecDel } from './ipam';
@@ -64,15 +63,21 @@ function publishWithRepair(run: PluginRun, net: NetworkRules, pod: PodAddresses,
   }
 }
 
-/** The host batch; a leftover host veth is replaced first, so "File exists" can only be the pod's name. */
-function createVeth(run: PluginRun, lines: string[]): void {
+/**
+ * The host batch: veth, bridge, and last the bridge's kind and MAC as the kernel reports them.
+ * A leftover host veth is replaced first, so "File exists" can only be the pod's name.
+ */
+function createVeth(run: PluginRun, plan: VethPlan, bridge: BridgeSetup): string | undefined {
+  const { cfg, runner } = run;
+  let out: string;
   try {
-    ipBatch(run.runner, lines);
+    out = ipBatch(runner, [...hostVethLines(cfg, plan), ...bridge.lines, bridgeShowLine(cfg)], ['ip', '-j', '-d']);
   } catch (err) {
-    if (!(err instanceof CommandError && /File exists/.test(err.stderr))) throw err;
+    if (!(err instanceof CommandError && /File exists/.test(err.stderr))) throw explainBatchFailure(runner, cfg, err);
     const { ifname, netns } = run.ctx.env;
     throw new CniError(ErrorCode.invalidEnvironment, `CNI_IFNAME: ${ifname} already exists in ${netns}`, err.stderr.trim());
   }
+  return bridgeMacFrom(cfg, out);
 }
 
 /** A hostIP of a family the pod has no address in would publish nothing, silently. */
@@ -96,13 +101,13 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   const plan = vethPlan(run, pod);
   const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
   undo.push(() => teardownVeth(runner, plan.hostVeth));
-  createVeth(run, [...bridge.lines, ...hostVethLines(cfg, plan)]);
+  const bridgeMac = createVeth(run, plan, bridge);
   clock.lap('host side');
   const routes = podRoutes(ips, ipam.routes ?? [], cfg.isDefaultGateway);
   setupPodSide(runner, plan, ips, routes);
   clock.lap('pod side');
-  const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
-  run.firewall.ensureNetwork(net, { force: bridge.created });
+  const net: NetworkRules = { network: cfg.network, bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
+  run.firewall.ensureNetwork(net, { force: bridge.created, recreated: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
   undo.push(() => run.firewall.unpublish((t) => t === tag));
   publishWithRepair(run, net, pod, tag);
@@ -110,7 +115,7 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   clock.lap(`rules (${run.firewall.kind})`);
   return buildResult({
     prev: ctx.conf.prevResult ? parseResult(ctx.conf.prevResult, 'prevResult') : undefined,
-    bridge: withMac(cfg.bridge, linkMac(cfg.bridge)),
+    bridge: withMac(cfg.bridge, bridgeMac),
     hostVeth: { name: plan.hostVeth, mac: plan.hostMac },
     pod: { name: plan.podIfname, mac: plan.podMac, sandbox: ctx.env.netns },
     ipam: { ...ipam, ips: ips.map((ip) => (cfg.isGateway ? ip : { address: ip.address })) },

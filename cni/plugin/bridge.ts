@@ -1,8 +1,8 @@
 import { CniError, ErrorCode } from '../core/errors';
-import { ipJson, type IpLink } from '../host/ip';
+import { ipJson, ipLinkDetails, type IpLink } from '../host/ip';
+import { linkExists } from '../host/links';
 import { CommandError, type Runner } from '../host/run';
 import { ensureSysctl, readSysctl } from '../host/sysctl';
-import { isBridge, linkExists } from '../host/sysfs';
 import { cidrContains, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { formatIp } from '../../ipam/net/ip';
 import type { TwillConfig } from './config';
@@ -11,7 +11,11 @@ import { stableMac } from './names';
 export interface BridgeSetup {
   /** True when this call created the bridge (first pod of the network on this node). */
   created: boolean;
-  /** `ip -batch` lines that bring the bridge to the wanted state; idempotent. */
+  /**
+   * `ip -batch` lines that bring the bridge to the wanted state; idempotent. They follow the
+   * veth's lines in the batch: a link under the bridge's name that is not a bridge makes the
+   * veth's `master`/`bridge_slave` lines fail first, so these never touch it.
+   */
   lines: string[];
 }
 
@@ -25,7 +29,7 @@ function skipLinkLocalDad(bridge: string): void {
   if (readSysctl(key) !== undefined) ensureSysctl(key, '0'); // absent when IPv6 is disabled
 }
 
-/** Creates the bridge when missing; a concurrent ADD creating it first is fine. */
+/** Creates the bridge; false when a concurrent ADD (or anyone) created a link of that name first. */
 function createBridge(runner: Runner, cfg: TwillConfig): boolean {
   const mtu = cfg.mtu ? ['mtu', String(cfg.mtu)] : [];
   try {
@@ -34,7 +38,7 @@ function createBridge(runner: Runner, cfg: TwillConfig): boolean {
     skipLinkLocalDad(cfg.bridge); // still down: its link-local address comes with `link set up`
     return true;
   } catch (err) {
-    if (err instanceof CommandError && /File exists/.test(err.stderr) && isBridge(cfg.bridge)) return false;
+    if (err instanceof CommandError && /File exists/.test(err.stderr)) return false;
     throw err;
   }
 }
@@ -53,17 +57,43 @@ function staleAddressLines(runner: Runner, cfg: TwillConfig, gateways: Cidr[]): 
   return stale.map((a) => `addr del ${a.local}/${a.prefixlen} dev ${cfg.bridge}`);
 }
 
+function notABridge(cfg: TwillConfig, details?: string): CniError {
+  return new CniError(ErrorCode.invalidConfig, `bridge: "${cfg.bridge}" exists and is not a bridge`, details);
+}
+
+/**
+ * The host batch ends with this line, so the same exec reports the bridge's kind and MAC as the
+ * kernel sees them in the plugin's own namespace (no extra exec on the hot path).
+ */
+export function bridgeShowLine(cfg: TwillConfig): string {
+  return `link show dev ${cfg.bridge}`;
+}
+
+/** The bridge's MAC from the batch's `link show` output (`ip -j -d`); anything but a bridge is refused. */
+export function bridgeMacFrom(cfg: TwillConfig, batchStdout: string): string | undefined {
+  const link = batchStdout.trim() ? (JSON.parse(batchStdout) as IpLink[])[0] : undefined;
+  if (link?.linkinfo?.info_kind !== 'bridge') throw notABridge(cfg);
+  return link.address;
+}
+
+/**
+ * After a failed host batch: a link under the bridge's name that is no bridge made the veth's
+ * `master`/`bridge_slave` lines fail before any line touched it; say so (one exec, on this
+ * failure path only). Otherwise the batch's own error stands.
+ */
+export function explainBatchFailure(runner: Runner, cfg: TwillConfig, err: unknown): unknown {
+  if (!(err instanceof CommandError)) return err;
+  const link = ipLinkDetails(runner, cfg.bridge);
+  return link && link.linkinfo?.info_kind !== 'bridge' ? notABridge(cfg, err.stderr.trim()) : err;
+}
+
 /**
  * Makes sure the network's bridge exists, is up and (isGateway) holds each gateway address,
  * with forwarding on. `addr replace` adds ours beside any other address, so a bridge left with
  * an old subnet's address does not fail the pod ("already has an IP address different from").
  */
 export function ensureBridge(runner: Runner, cfg: TwillConfig, gateways: Cidr[]): BridgeSetup {
-  let created = false;
-  if (!linkExists(cfg.bridge)) created = createBridge(runner, cfg);
-  else if (!isBridge(cfg.bridge)) {
-    throw new CniError(ErrorCode.invalidConfig, `bridge: "${cfg.bridge}" exists and is not a bridge`);
-  }
+  const created = !linkExists(cfg.bridge) && createBridge(runner, cfg);
   const lines = [`link set ${cfg.bridge} up${cfg.promiscMode ? ' promisc on' : ''}`];
   if (cfg.isGateway) {
     if (cfg.forceAddress && !created) lines.push(...staleAddressLines(runner, cfg, gateways));

@@ -1,16 +1,19 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { CniError, ErrorCode } from '../core/errors';
+import { linkExists } from '../host/links';
+import { markerIsFresh, removeMarker, writeMarker } from '../host/marker';
 import { nftApply } from '../host/nft';
 import { CommandError, type Runner } from '../host/run';
 import { ensureSysctl } from '../host/sysctl';
 import { onPath } from '../host/which';
 import { formatCidr } from '../../ipam/net/cidr';
 import type { PortMapping } from './config';
-import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
+import type { FirewallState, NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
+import { pruneNetworksIptables } from './iptables-prune';
 import { addPortMappingsIptables, ensureNetworkIptables, iptablesState, removePortMappingsIptables } from './iptables-rules';
+import { nftApplyNetwork, nftPruneNetworks } from './nft-prune';
 import { nftNetworkScript, nftPortMappingScript, nftRemovePortMappings, nftState } from './nft-rules';
 
-export type { NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
+export type { NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
 
 export interface PublishOptions {
   bridge: string;
@@ -22,8 +25,14 @@ export interface PublishOptions {
 /** NAT, published ports and isolation, whichever tool the node has: nftables first, iptables where nft is absent. */
 export interface Firewall {
   kind: 'nftables' | 'iptables' | 'none';
-  /** Idempotent; skipped while the /run marker says this node already has exactly these rules. */
-  ensureNetwork(net: NetworkRules, opts: { force: boolean }): void;
+  /**
+   * Idempotent; skipped while the /run marker says this node already has exactly these rules.
+   * When it applies, it also prunes what outlived other networks (see pruneNetworks), and with
+   * `recreated` (this ADD created the bridge) whatever an earlier bridge of that name left.
+   */
+  ensureNetwork(net: NetworkRules, opts: { force: boolean; recreated?: boolean }): void;
+  /** GC: the state of bridges that are gone, and of `scope.network` when none of its attachments is left. */
+  pruneNetworks(scope: PruneScope): void;
   /** Throws code 104 when a host port is already published by another pod. */
   publish(opts: PublishOptions): void;
   unpublish(owned: (tag: string) => boolean): RemovedMapping[];
@@ -35,20 +44,11 @@ export function ownerTag(hostVeth: string, network: string): string {
   return `${hostVeth} ${network}`.slice(0, 128);
 }
 
-/** Per network namespace (the node's), since tests and nested runtimes run plugins in several. */
-function markerPath(bridge: string): string {
-  return `/run/twill/ns-${statSync('/proc/self/ns/net').ino}/${bridge}.rules`;
-}
-
 /** How long a marker is trusted: rules flushed behind twill's back come back within this. */
 const MARKER_TTL_MS = 60_000;
 
-function markerIsFresh(marker: string, content: string): boolean {
-  try {
-    return Date.now() - statSync(marker).mtimeMs < MARKER_TTL_MS && readFileSync(marker, 'utf8') === content;
-  } catch {
-    return false; // no marker yet
-  }
+function markerName(bridge: string): string {
+  return `${bridge}.rules`;
 }
 
 /**
@@ -58,11 +58,19 @@ function markerIsFresh(marker: string, content: string): boolean {
  * later at most (applying is idempotent).
  */
 function applyOnce(bridge: string, content: string, force: boolean, apply: () => void): void {
-  const marker = markerPath(bridge);
-  if (!force && markerIsFresh(marker, content)) return;
+  if (!force && markerIsFresh(markerName(bridge), content, MARKER_TTL_MS)) return;
   apply();
-  mkdirSync(marker.slice(0, marker.lastIndexOf('/')), { recursive: true, mode: 0o700 });
-  writeFileSync(marker, content, { mode: 0o600 });
+  writeMarker(markerName(bridge), content);
+}
+
+/** After a prune: the next ADD on these bridges applies its network's rules again, whatever the marker said. */
+function forgetMarkers(bridges: string[]): void {
+  for (const bridge of bridges) removeMarker(markerName(bridge));
+}
+
+/** What an ADD that applies a network's rules prunes on the way. */
+function addScope(net: NetworkRules, recreated: boolean | undefined): PruneScope {
+  return { bridgeExists: linkExists, ...(recreated ? { recreated: net.bridge } : {}) };
 }
 
 function portInUse(mappings: PortMapping[], details: string): CniError {
@@ -73,10 +81,10 @@ function portInUse(mappings: PortMapping[], details: string): CniError {
 function nftFirewall(runner: Runner): Firewall {
   return {
     kind: 'nftables',
-    ensureNetwork: (net, { force }) => {
-      const script = nftNetworkScript(net);
-      applyOnce(net.bridge, script, force, () => nftApply(runner, script));
+    ensureNetwork: (net, { force, recreated }) => {
+      applyOnce(net.bridge, nftNetworkScript(net), force, () => nftApplyNetwork(runner, net, addScope(net, recreated)));
     },
+    pruneNetworks: (scope) => forgetMarkers(nftPruneNetworks(runner, scope)),
     publish: ({ mappings, pod, tag }) => {
       try {
         nftApply(runner, nftPortMappingScript(mappings, pod, tag));
@@ -92,13 +100,15 @@ function nftFirewall(runner: Runner): Firewall {
 
 /** What the iptables rules of a network depend on (bump the version when their shape changes). */
 function iptablesMarker(net: NetworkRules): string {
-  return `iptables v1 ${net.bridge} masq=${net.ipMasq} ${net.subnets.map(formatCidr).join(' ')}\n`;
+  return `iptables v2 ${net.bridge} ${net.network} masq=${net.ipMasq} ${net.subnets.map(formatCidr).join(' ')}\n`;
 }
 
 function iptablesFirewall(runner: Runner): Firewall {
   return {
     kind: 'iptables',
-    ensureNetwork: (net, { force }) => applyOnce(net.bridge, iptablesMarker(net), force, () => ensureNetworkIptables(runner, net)),
+    ensureNetwork: (net, { force, recreated }) =>
+      applyOnce(net.bridge, iptablesMarker(net), force, () => ensureNetworkIptables(runner, net, addScope(net, recreated))),
+    pruneNetworks: (scope) => forgetMarkers(pruneNetworksIptables(runner, scope)),
     publish: ({ mappings, pod, tag }) => {
       const taken = addPortMappingsIptables(runner, { mappings, pod, tag });
       if (taken) throw portInUse([taken], `${taken.protocol}/${taken.hostPort} has a DNAT rule in chain TWILL-HOSTPORTS`);
@@ -120,6 +130,7 @@ function noFirewall(): Firewall {
       throw missing();
     },
     unpublish: () => [],
+    pruneNetworks: () => undefined,
     state: () => ({ masqueraded: new Set(), published: [] }),
   };
 }

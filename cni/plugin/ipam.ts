@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from '../core/dispatch';
 import { CniError, DelegatedError, ErrorCode } from '../core/errors';
 import { parseResult, type Result } from '../core/result';
 import type { Runner } from '../host/run';
 import { CommandError } from '../host/run';
+import { findInPath } from '../host/which';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../../ipam/index';
 import { IN_PROCESS_IPAM } from './config';
 
@@ -16,10 +15,8 @@ export type IpamVerb = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 
 function findPlugin(ctx: Context, type: string): string {
   if (type.includes('/')) throw new CniError(ErrorCode.invalidConfig, `ipam.type: "${type}" must be a plugin name, not a path`);
-  for (const dir of ctx.env.path) {
-    const candidate = join(dir, type);
-    if (existsSync(candidate)) return candidate;
-  }
+  const plugin = findInPath(type, ctx.env.path);
+  if (plugin) return plugin;
   throw new CniError(ErrorCode.invalidConfig, `ipam.type: plugin "${type}" not found in CNI_PATH`, `searched ${ctx.env.path.join(':')}`);
 }
 

@@ -1,12 +1,13 @@
 import { iptablesRestore, iptablesSave, parseSave, type IpFamily, type SavedTable } from '../host/iptables';
-import type { Runner } from '../host/run';
+import { CommandError, type Runner } from '../host/run';
 import { formatCidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
-import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
+import type { FirewallState, NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
+import { deleteLine, iptablesStaleRules, legacyRules, netCommentText } from './iptables-prune';
 
 /**
  * The iptables fallback, for nodes without nft: the same behaviour as the nftables rules,
- * in twill's own chains. Network rules carry the comment "twill net BRIDGE"; a pod's DNAT
+ * in twill's own chains. Network rules carry the comment "twill net BRIDGE NETWORK"; a pod's DNAT
  * rules carry its owner tag, so DEL and GC find them by listing, as with nft.
  */
 const HOSTPORTS = 'TWILL-HOSTPORTS';
@@ -20,15 +21,15 @@ interface TableRules {
   rules: string[];
 }
 
-function netComment(bridge: string): string {
-  return `-m comment --comment "twill net ${bridge}"`;
+function netComment(net: NetworkRules): string {
+  return `-m comment --comment "${netCommentText(net.bridge, net.network)}"`;
 }
 
 /** What one network needs in each table (iptables-save's own spelling, so presence is a string match). */
 function networkRules(net: NetworkRules, family: IpFamily): TableRules[] {
   const subnets = net.subnets.filter((s) => s.ip.family === family).map(formatCidr);
   const loop = family === 4 ? '127.0.0.0/8' : '::1/128';
-  const c = netComment(net.bridge);
+  const c = netComment(net);
   const nat: string[] = [
     `-A PREROUTING -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
     `-A OUTPUT -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
@@ -48,20 +49,35 @@ function networkRules(net: NetworkRules, family: IpFamily): TableRules[] {
   ];
 }
 
-/** Lines that add what is missing: new chains declared (declaring an existing one would flush it), missing rules appended. */
-function missingLines(saved: SavedTable, want: TableRules): string[] {
+/**
+ * Lines that add what is missing (new chains declared: declaring an existing one would flush
+ * it; missing rules appended), after deleting `stale` rules that are not wanted.
+ */
+function restoreLines(saved: SavedTable, want: TableRules, stale: string[]): string[] {
   return [
     ...want.chains.filter((ch) => !saved.chains.has(ch)).map((ch) => `:${ch} - [0:0]`),
+    ...stale.filter((r) => !want.rules.includes(r)).map(deleteLine),
     ...want.rules.filter((r) => !saved.rules.includes(r)),
   ];
 }
 
-export function ensureNetworkIptables(runner: Runner, net: NetworkRules): void {
+/**
+ * Adds the network's missing rules and, in the same atomic restore, deletes those that outlived
+ * their network (and this bridge's rules from a twill before network comments). When that fails
+ * (a concurrent prune deleted a rule first), only the missing rules: pruning waits for next time.
+ */
+export function ensureNetworkIptables(runner: Runner, net: NetworkRules, scope: PruneScope): void {
   const families = [...new Set(net.subnets.map((s) => s.ip.family))];
   for (const family of families) {
     for (const want of networkRules(net, family)) {
       const saved = parseSave(iptablesSave(runner, family, want.table));
-      iptablesRestore(runner, family, want.table, missingLines(saved, want));
+      const stale = [...new Set([...iptablesStaleRules(saved.rules, scope), ...legacyRules(saved.rules, net.bridge)])];
+      try {
+        iptablesRestore(runner, family, want.table, restoreLines(saved, want, stale));
+      } catch (err) {
+        if (!stale.length || !(err instanceof CommandError)) throw err;
+        iptablesRestore(runner, family, want.table, restoreLines(saved, want, []));
+      }
     }
   }
 }

@@ -56,13 +56,32 @@ function setName(base: string, c: Cidr): string {
   return `${base}${c.ip.family}`;
 }
 
-/** The whole script for one network: the shared table (idempotent) plus the network's elements. */
-export function nftNetworkScript(net: NetworkRules): string {
+/**
+ * The comment on a network's subnet elements: its bridge, then its name (cut to nft's 128-byte
+ * comment limit), so pruning finds what a network or a bridge left behind.
+ */
+export function networkTag(bridge: string, network: string): string {
+  return `${bridge} ${network}`.slice(0, 128);
+}
+
+/** An element as an nft script writes it: interface names quoted. */
+export function elementText(e: NftElement): string {
+  if (e.map === 'bridges' || e.map === 'same_bridge') return e.key.split(' . ').map((k) => `"${k}"`).join(' . ');
+  return e.key;
+}
+
+/**
+ * The whole script for one network: the shared table (idempotent), then `stale` elements deleted
+ * and the network's own added, all in one transaction.
+ */
+export function nftNetworkScript(net: NetworkRules, stale: NftElement[] = []): string {
+  const tag = `comment "${networkTag(net.bridge, net.network)}"`;
   const lines = [
+    ...stale.map((e) => `delete element ${T} ${e.map} { ${elementText(e)} }`),
     `add element ${T} bridges { "${net.bridge}" }`,
     `add element ${T} same_bridge { "${net.bridge}" . "${net.bridge}" }`,
-    ...net.subnets.map((s) => `add element ${T} ${setName('pods', s)} { ${formatCidr(s)} }`),
-    ...(net.ipMasq ? net.subnets.map((s) => `add element ${T} ${setName('masq', s)} { ${formatCidr(s)} }`) : []),
+    ...net.subnets.map((s) => `add element ${T} ${setName('pods', s)} { ${formatCidr(s)} ${tag} }`),
+    ...(net.ipMasq ? net.subnets.map((s) => `add element ${T} ${setName('masq', s)} { ${formatCidr(s)} ${tag} }`) : []),
   ];
   return `${BASE}${lines.join('\n')}\n`;
 }

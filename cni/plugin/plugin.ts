@@ -4,13 +4,14 @@ import { cmdCheck } from './check';
 import { preparePluginRun } from './context';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
+import { withCniErrors } from './host-errors';
 import { cmdStatus } from './status';
 
-/** The twill plugin: each verb loads the config once, then does its job. */
+/** The twill plugin: each verb loads the config once, then does its job; host errors get their CNI code here. */
 export const twillPlugin: Plugin = {
-  add: (ctx) => cmdAdd(preparePluginRun(ctx)),
-  del: (ctx) => cmdDel(preparePluginRun(ctx)),
-  check: (ctx) => cmdCheck(preparePluginRun(ctx)),
-  status: (ctx) => cmdStatus(preparePluginRun(ctx)),
-  gc: (ctx) => cmdGc(preparePluginRun(ctx)),
+  add: withCniErrors((ctx) => cmdAdd(preparePluginRun(ctx))),
+  del: withCniErrors((ctx) => cmdDel(preparePluginRun(ctx))),
+  check: withCniErrors((ctx) => cmdCheck(preparePluginRun(ctx))),
+  status: withCniErrors((ctx) => cmdStatus(preparePluginRun(ctx))),
+  gc: withCniErrors((ctx) => cmdGc(preparePluginRun(ctx))),
 };

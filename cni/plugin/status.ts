@@ -1,5 +1,6 @@
 import { CniError, ErrorCode } from '../core/errors';
 import type { PluginRun } from './context';
+import { cniErrorOf } from './host-errors';
 import { ipamExecMaintenance } from './ipam';
 
 /** STATUS: code 50 when an ADD could not succeed now (IPAM exhausted or unusable, no firewall tool for rules we need). */
@@ -11,7 +12,8 @@ export function cmdStatus(run: PluginRun): void {
   }
   try {
     ipamExecMaintenance(ctx, runner, 'STATUS');
-  } catch (err) {
+  } catch (caught) {
+    const err = cniErrorOf(caught);
     if (err instanceof CniError && (err.code === ErrorCode.notAvailable || err.code === ErrorCode.notAvailableDisrupted)) throw err;
     throw new CniError(ErrorCode.notAvailable, `ipam: ${(err as Error).message}`, err instanceof CniError ? err.details : undefined);
   }

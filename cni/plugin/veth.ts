@@ -2,8 +2,9 @@ import type { IpConfig, Route } from '../core/result';
 import { ipBatch } from '../host/ip';
 import { ipIn } from '../host/netns';
 import { CommandError, type Runner } from '../host/run';
-import { linkExists } from '../host/sysfs';
+import { linkExists } from '../host/links';
 import type { TwillConfig } from './config';
+import { ownerTag } from './firewall';
 
 export interface VethPlan {
   hostVeth: string;
@@ -13,7 +14,11 @@ export interface VethPlan {
   netns: string;
 }
 
-/** Host-side lines: the pair is created with its pod end straight in the pod's namespace, then enslaved. */
+/**
+ * Host-side lines: the pair is created with its pod end straight in the pod's namespace, then
+ * enslaved. The host end's alias is its owner tag (as on the pod's port mappings): several
+ * networks may share a bridge, and GC removes only the veths of its own network.
+ */
 export function hostVethLines(cfg: TwillConfig, plan: VethPlan): string[] {
   const mtu = cfg.mtu ? ` mtu ${cfg.mtu}` : '';
   const lines: string[] = [];
@@ -23,9 +28,11 @@ export function hostVethLines(cfg: TwillConfig, plan: VethPlan): string[] {
     `link add ${plan.hostVeth}${mtu} address ${plan.hostMac} type veth peer name ${plan.podIfname}${mtu} address ${plan.podMac} netns ${plan.netns}`,
     `link set ${plan.hostVeth} master ${cfg.bridge}`,
   );
-  const flags = [cfg.hairpinMode ? 'hairpin on' : '', cfg.portIsolation ? 'isolated on' : ''].filter(Boolean);
-  if (flags.length) lines.push(`link set ${plan.hostVeth} type bridge_slave ${flags.join(' ')}`);
-  lines.push(`link set ${plan.hostVeth} up`);
+  // `guard off` is a new port's default: the line is there so that a master which is not a
+  // bridge but takes slaves (bond, team, vrf) fails here, before the bridge's lines that follow.
+  const flags = ['guard off', cfg.hairpinMode ? 'hairpin on' : '', cfg.portIsolation ? 'isolated on' : ''].filter(Boolean);
+  lines.push(`link set ${plan.hostVeth} type bridge_slave ${flags.join(' ')}`);
+  lines.push(`link set ${plan.hostVeth} alias "${ownerTag(plan.hostVeth, cfg.network)}"`, `link set ${plan.hostVeth} up`);
   return lines;
 }
 
