@@ -34,7 +34,7 @@ export const RUNTIMES = {
 };
 
 /** The runtime chosen when RUNTIME is not given: see README, "Install". */
-export const DEFAULT_RUNTIME = 'node';
+export const DEFAULT_RUNTIME = 'bun';
 
 /** Runtime files of every kind and version: `twill-node-24.21.0`, `twill-bun-1.4.5`. */
 export const RUNTIME_FILE = /^twill-(node|bun)-\d+\.\d+\.\d+$/;
