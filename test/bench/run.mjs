@@ -3,13 +3,18 @@
 // the exit status is non-zero only when a benchmark could not run (a call failed, a check of
 // what a call left on disk failed).
 //
+// Before anything else the bundles are built once per candidate runtime (lib/runtimes.mjs), into
+// temporary directories, so twill on Node and twill on Bun sit side by side in one run; modules
+// get them as ctx.variants. Modules that measure only the shipped build use dist/.
+//
 // Each benchmark is a module exporting:
 //   name, title, subject, reference   labels ("twill-ipam", "host-local")
 //   requires(): string[]              files that must exist, else the module is skipped
 //   skipReason?(): string | undefined another reason to skip (e.g. not root)
 //   run(ctx): Promise<{ rows, goals?, notes? }>
-//     ctx = { settings, tempDir(label), progress(msg) }
-//     rows: { metric, subject, reference } in ms, or { section } (see lib/table.mjs)
+//     ctx = { settings, tempDir(label), progress(msg), variants }
+//     rows: { metric, subject, reference } in ms, or { section } (see lib/table.mjs);
+//     or table: a rendered table (several contenders: lib/table.mjs sideBySideTable)
 //     goals: one line per stated goal, printed together at the end
 //
 // A module builds on lib/: exec.mjs (runtime-like env, timed fresh-process calls, concurrent
@@ -24,10 +29,11 @@
 // the temporary stores (they are removed at the end, also after a failure or Ctrl-C).
 import { cpus, release, tmpdir } from 'node:os';
 import { startupBaseline } from './lib/baseline.mjs';
-import { missingBinaries } from './lib/exec.mjs';
+import { DIST, missingBinaries } from './lib/exec.mjs';
 import { loadSettings } from './lib/settings.mjs';
 import { comparisonTable } from './lib/table.mjs';
-import { makeTempDir, removeTempDirs } from './lib/tmp.mjs';
+import { buildVariants, runtimeIn } from './lib/runtimes.mjs';
+import { makeRunDir, makeTempDir, removeTempDirs } from './lib/tmp.mjs';
 import * as ipam from './ipam.mjs';
 import * as plugin from './plugin.mjs';
 
@@ -35,7 +41,12 @@ const MODULES = [ipam, plugin];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-async function runModule(mod, settings) {
+function shipped() {
+  const rt = runtimeIn(DIST);
+  return rt ? `${rt.label} ${rt.version}` : 'nothing yet (run make build)';
+}
+
+async function runModule(mod, settings, variants) {
   out(`== ${mod.name}: ${mod.title}`);
   const missing = missingBinaries(mod.requires());
   const reason = missing.length ? `missing ${missing.join(', ')} (run make build)` : mod.skipReason?.();
@@ -47,12 +58,13 @@ async function runModule(mod, settings) {
   const t0 = Date.now();
   const ctx = {
     settings,
+    variants,
     tempDir: (label) => makeTempDir(`${mod.name}-${label}`),
     progress: (msg) => process.stderr.write(`[${mod.name} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`),
   };
   try {
     const result = await mod.run(ctx);
-    out(comparisonTable({ subject: mod.subject, reference: mod.reference, rows: result.rows }));
+    out(result.table ?? comparisonTable({ subject: mod.subject, reference: mod.reference, rows: result.rows }));
     for (const note of result.notes ?? []) out(`note: ${note}`);
     out(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     out();
@@ -76,7 +88,11 @@ async function main() {
   out('ratio = twill / reference: below 1.00 twill is faster');
   out();
 
-  const baseline = await startupBaseline({ samples: Math.max(1, Math.ceil(settings.samples / 4)), warmup: settings.warmup });
+  const progress = (msg) => process.stderr.write(`[build] ${msg}\n`);
+  const variants = buildVariants(makeRunDir, progress);
+  out(`bundles on ${variants.map((v) => `${v.label} ${v.version}`).join(' and ')}, built for this run; dist/ (shipped) runs on ${shipped()}`);
+  out();
+  const baseline = await startupBaseline({ samples: Math.max(1, Math.ceil(settings.samples / 4)), warmup: settings.warmup, variants, scratchDir: makeRunDir('scratch') });
   out(`== process start baseline (${baseline.samples ?? 0} runs each, interleaved)`);
   out(baseline.skipped ? `skipped: ${baseline.skipped}` : baseline.table);
   out();
@@ -85,7 +101,7 @@ async function main() {
   let failed = 0;
   for (const mod of selected) {
     try {
-      goals.push(...(await runModule(mod, settings)).goals);
+      goals.push(...(await runModule(mod, settings, variants)).goals);
     } catch (err) {
       failed++;
       out(`FAILED: ${err.stack ?? err}`);

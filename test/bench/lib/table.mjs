@@ -40,3 +40,29 @@ export function comparisonTable({ subject, reference, rows }) {
     ),
   );
 }
+
+export function formatMiB(mib) {
+  return Number.isFinite(mib) ? `${mib.toFixed(1)} MiB` : '—';
+}
+
+const FORMATS = { ms: formatMs, MiB: formatMiB };
+
+/**
+ * Several contenders in one table, with ratio columns.
+ * columns: [{ key, title }]; ratios: [{ of, to, title }] (values[of] / values[to]);
+ * rows: { metric, values: { key: number }, unit?: 'ms' | 'MiB' } (default ms), or { section }.
+ */
+export function sideBySideTable({ columns, ratios, rows }) {
+  return renderTable(
+    ['metric', ...columns.map((c) => c.title), ...ratios.map((r) => r.title)],
+    rows.map((r) => {
+      if (r.section !== undefined) return r;
+      const format = FORMATS[r.unit ?? 'ms'];
+      return [
+        r.metric,
+        ...columns.map((c) => format(r.values[c.key])),
+        ...ratios.map((q) => formatRatio(ratio(r.values[q.of], r.values[q.to]))),
+      ];
+    }),
+  );
+}

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { killChildren } from './exec.mjs';
 
 const dirs = new Set();
+/** Directories for the whole run (the per-runtime builds): removed at exit, not after each module. */
+const runDirs = new Set();
 let handlersInstalled = false;
 
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
@@ -19,13 +21,17 @@ function installHandlers() {
     process.once(signal, () => {
       const killed = killChildren();
       removeTempDirs();
+      removeRunDirs();
       process.stderr.write(
         `\nbench: interrupted (${signal})${killed ? `, ${killed} plugin process(es) killed` : ''}, temporary directories removed\n`,
       );
       process.exit(128 + number);
     });
   }
-  process.once('exit', removeTempDirs);
+  process.once('exit', () => {
+    removeTempDirs();
+    removeRunDirs();
+  });
 }
 
 /** A fresh directory `twill-bench-<label>-XXXXXX` that removeTempDirs() will delete. */
@@ -36,14 +42,30 @@ export function makeTempDir(label) {
   return dir;
 }
 
+/** Like makeTempDir, but kept until the run ends. */
+export function makeRunDir(label) {
+  installHandlers();
+  const dir = mkdtempSync(join(tmpdir(), `twill-bench-${label}-`));
+  runDirs.add(dir);
+  return dir;
+}
+
+function removeRunDirs() {
+  removeAll(runDirs);
+}
+
 export function removeTempDirs() {
-  for (const dir of dirs) {
+  removeAll(dirs);
+}
+
+function removeAll(set) {
+  for (const dir of set) {
     try {
       // Retries cover a killed child's last write racing the removal (ENOTEMPTY).
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     } catch (err) {
       process.stderr.write(`bench: could not remove ${dir}: ${err.message}\n`);
     }
-    dirs.delete(dir);
+    set.delete(dir);
   }
 }
