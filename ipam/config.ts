@@ -75,10 +75,31 @@ export function loadResolvConf(path: string): Dns {
   return dns;
 }
 
+/** go-cni sends ipRanges as one flat list of ranges: each family's ranges become one range set, in order. */
+export function rangeSetsOf(items: Array<RangeSpec[] | RangeSpec>): RangeSpec[][] {
+  const sets: RangeSpec[][] = [];
+  const byFamily = new Map<number, RangeSpec[]>();
+  for (const item of items) {
+    if (Array.isArray(item)) {
+      sets.push(item);
+      continue;
+    }
+    const family = parseCidr(String(item.subnet))?.ip.family ?? 4;
+    let set = byFamily.get(family);
+    if (!set) {
+      set = [];
+      byFamily.set(family, set);
+      sets.push(set);
+    }
+    set.push(item);
+  }
+  return sets;
+}
+
 /** runtimeConfig.ipRanges, else ipam.ranges, else the older single range (its fields named as the user wrote them). */
 function loadRangeSets(ipam: IpamSection, conf: NetConf): RangeSet[] {
-  const runtimeRanges = (conf.runtimeConfig as { ipRanges?: RangeSpec[][] } | undefined)?.ipRanges;
-  if (runtimeRanges?.length) return parseRangeSets(runtimeRanges, 'runtimeConfig.ipRanges');
+  const runtimeRanges = (conf.runtimeConfig as { ipRanges?: Array<RangeSpec[] | RangeSpec> } | undefined)?.ipRanges;
+  if (runtimeRanges?.length) return parseRangeSets(rangeSetsOf(runtimeRanges), 'runtimeConfig.ipRanges');
   if (ipam.ranges?.length) return parseRangeSets(ipam.ranges, 'ipam.ranges');
   if (ipam.subnet !== undefined) {
     const { subnet, rangeStart, rangeEnd, gateway } = ipam;

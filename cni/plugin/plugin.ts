@@ -1,4 +1,7 @@
 import type { Plugin } from '../core/dispatch';
+import { mergeKeyShapes } from '../core/keys';
+import { ipamKeys } from '../generated/ipam-keys';
+import { twillKeys } from '../generated/twill-keys';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
 import { preparePluginRun } from './context';
@@ -13,4 +16,6 @@ export const twillPlugin: Plugin = {
   check: (ctx) => cmdCheck(preparePluginRun(ctx)),
   status: (ctx) => cmdStatus(preparePluginRun(ctx)),
   gc: (ctx) => cmdGc(preparePluginRun(ctx)),
+  // In-process twill-ipam reads the same configuration: its keys are folded too.
+  keys: mergeKeyShapes(twillKeys, ipamKeys),
 };
