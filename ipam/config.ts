@@ -40,6 +40,8 @@ function bad(field: string, msg: string, code: number = ErrorCode.invalidConfig)
 
 export function loadDataDir(value: string | undefined): string {
   if (value === undefined) return DEFAULT_DATA_DIR;
+  // No file name holds NUL (Node's fs would throw a TypeError, code 999); U+FFFD stands for bytes that were not UTF-8.
+  if (/[\0\uFFFD]/.test(value)) throw bad('ipam.dataDir', `${JSON.stringify(value)} holds NUL or bytes that are not UTF-8`);
   if (!isAbsolute(value)) throw bad('ipam.dataDir', `"${value}" must be an absolute path`);
   if (value.split('/').includes('..')) throw bad('ipam.dataDir', `"${value}" must not contain ".." segments`);
   const dir = normalize(value);

@@ -3,10 +3,11 @@ import { parseResult, type IpConfig, type Result } from '../core/result';
 import { startStopwatch, type Stopwatch } from '../core/stopwatch';
 import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
-import { netnsExists } from '../host/netns';
+import { netnsKind } from '../host/netns-kind';
 import { CommandError } from '../host/run';
 import { linkMac } from '../host/sysfs';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
+import { parseIp } from '../../ipam/net/ip';
 import { ensureBridge } from './bridge';
 import type { PluginRun } from './context';
 import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
@@ -16,19 +17,24 @@ import { buildResult, podRoutes } from './result';
 import { hostVethLines, setupPodSide, teardownVeth, type VethPlan } from './veth';
 
 function checkNetns(netns: string): void {
-  if (/[\s"'\\]/.test(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: "${netns}" contains whitespace or quotes`);
-  if (!netnsExists(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} does not exist`);
+  const kind = netnsKind(netns);
+  if (kind === 'missing') throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} does not exist`);
+  if (kind === 'other') throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} is not a network namespace`, 'expected /proc/PID/ns/net or a bind mount of one, such as /run/netns/NAME');
 }
 
 function cidrOf(ip: IpConfig): Cidr {
   const c = parseCidr(ip.address);
-  if (!c) throw new CniError(ErrorCode.invalidConfig, `ipam: "${ip.address}" in the IPAM result is not an address/prefix`);
+  if (!c) throw new CniError(ErrorCode.invalidConfig, `ipam: ${JSON.stringify(ip.address)} in the IPAM result is not an address/prefix`);
   return c;
 }
 
 /** The gateway addresses the bridge carries, with their subnet's prefix. */
 function gatewayCidrs(ips: IpConfig[]): Cidr[] {
-  return ips.filter((ip) => ip.gateway).map((ip) => parseCidr(`${ip.gateway}/${cidrOf(ip).prefix}`)!);
+  return ips.filter((ip) => ip.gateway !== undefined).map((ip) => {
+    const gw = parseIp(ip.gateway!);
+    if (!gw) throw new CniError(ErrorCode.invalidConfig, `ipam: gateway ${JSON.stringify(ip.gateway)} in the IPAM result is not an IP address`);
+    return { ip: gw, prefix: cidrOf(ip).prefix };
+  });
 }
 
 function podAddresses(ips: IpConfig[]): PodAddresses {
@@ -86,10 +92,18 @@ function checkHostIpFamilies(run: PluginRun, pod: PodAddresses): void {
   });
 }
 
-/** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
-function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
+/** IPAM's answer, checked before any of it reaches the kernel. */
+function checkIpamResult(ipam: Result): IpConfig[] {
   const ips = ipam.ips ?? [];
   if (!ips.length) throw new CniError(ErrorCode.invalidConfig, 'ipam: the IPAM plugin returned no address');
+  ips.forEach(cidrOf);
+  gatewayCidrs(ips);
+  return ips;
+}
+
+/** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
+function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
+  const ips = checkIpamResult(ipam);
   const { cfg, runner, ctx } = run;
   const pod = podAddresses(ips);
   checkHostIpFamilies(run, pod);

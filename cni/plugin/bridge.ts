@@ -1,6 +1,7 @@
 import { CniError, ErrorCode } from '../core/errors';
 import { ipJson, type IpLink } from '../host/ip';
 import { CommandError, type Runner } from '../host/run';
+import { scriptLine } from '../host/script-words';
 import { ensureSysctl, readSysctl } from '../host/sysctl';
 import { isBridge, linkExists } from '../host/sysfs';
 import { cidrContains, parseCidr, type Cidr } from '../../ipam/net/cidr';
@@ -30,7 +31,7 @@ function createBridge(runner: Runner, cfg: TwillConfig): boolean {
   const mtu = cfg.mtu ? ['mtu', String(cfg.mtu)] : [];
   try {
     // A fixed MAC: otherwise the bridge takes its lowest port's MAC and changes it as pods come and go.
-    runner(['ip', 'link', 'add', cfg.bridge, 'address', stableMac(`bridge:${cfg.bridge}`), ...mtu, 'type', 'bridge']);
+    runner(['ip', 'link', 'add', 'name', cfg.bridge, 'address', stableMac(`bridge:${cfg.bridge}`), ...mtu, 'type', 'bridge']);
     skipLinkLocalDad(cfg.bridge); // still down: its link-local address comes with `link set up`
     return true;
   } catch (err) {
@@ -40,7 +41,7 @@ function createBridge(runner: Runner, cfg: TwillConfig): boolean {
 }
 
 function gatewayLine(cfg: TwillConfig, gw: Cidr): string {
-  return `addr replace ${formatIp(gw.ip)}/${gw.prefix} dev ${cfg.bridge}${gw.ip.family === 6 ? ' nodad' : ''}`;
+  return scriptLine('addr', 'replace', `${formatIp(gw.ip)}/${gw.prefix}`, 'dev', cfg.bridge, ...(gw.ip.family === 6 ? ['nodad'] : []));
 }
 
 /** forceAddress: addresses of the bridge inside a gateway's subnet that are not the gateway go. */
@@ -50,7 +51,7 @@ function staleAddressLines(runner: Runner, cfg: TwillConfig, gateways: Cidr[]): 
     const own = parseCidr(`${a.local}/${a.prefixlen}`);
     return own && a.scope !== 'link' && gateways.some((g) => cidrContains(g, own.ip) && formatIp(g.ip) !== a.local);
   });
-  return stale.map((a) => `addr del ${a.local}/${a.prefixlen} dev ${cfg.bridge}`);
+  return stale.map((a) => scriptLine('addr', 'del', `${a.local}/${a.prefixlen}`, 'dev', cfg.bridge));
 }
 
 /**
@@ -64,7 +65,7 @@ export function ensureBridge(runner: Runner, cfg: TwillConfig, gateways: Cidr[])
   else if (!isBridge(cfg.bridge)) {
     throw new CniError(ErrorCode.invalidConfig, `bridge: "${cfg.bridge}" exists and is not a bridge`);
   }
-  const lines = [`link set ${cfg.bridge} up${cfg.promiscMode ? ' promisc on' : ''}`];
+  const lines = [scriptLine('link', 'set', 'dev', cfg.bridge, 'up', ...(cfg.promiscMode ? ['promisc', 'on'] : []))];
   if (cfg.isGateway) {
     if (cfg.forceAddress && !created) lines.push(...staleAddressLines(runner, cfg, gateways));
     lines.push(...gateways.map((g) => gatewayLine(cfg, g)));

@@ -3,6 +3,7 @@ import type { NetConf } from '../core/config';
 import { validateIfname } from '../core/env';
 import { CniError, ErrorCode } from '../core/errors';
 import type { Dns } from '../core/result';
+import { unsafeIfname } from '../core/safe-names';
 import { checkSchema } from '../core/validate';
 import { validateTwill } from '../generated/twill';
 import { formatIp, parseIp } from '../../ipam/net/ip';
@@ -120,7 +121,7 @@ function mergeDns(conf: NetConf): Dns | undefined {
 export function loadTwillConfig(conf: NetConf, args: CniArgs): TwillConfig {
   checkSchema(validateTwill, conf);
   const bridge = (conf.bridge as string | undefined) ?? DEFAULT_BRIDGE;
-  const ifProblem = validateIfname(bridge);
+  const ifProblem = validateIfname(bridge) ?? unsafeIfname(bridge);
   if (ifProblem) throw bad('bridge', ifProblem);
   const isDefaultGateway = conf.isDefaultGateway === true;
   const rawMappings = ((conf.runtimeConfig as { portMappings?: RawPortMapping[] } | undefined)?.portMappings ?? []);

@@ -1,5 +1,6 @@
 import { iptablesRestore, iptablesSave, parseSave, type IpFamily, type SavedTable } from '../host/iptables';
 import type { Runner } from '../host/run';
+import { literal, quoted } from '../host/script-words';
 import { formatCidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
@@ -21,7 +22,7 @@ interface TableRules {
 }
 
 function netComment(bridge: string): string {
-  return `-m comment --comment "twill net ${bridge}"`;
+  return `-m comment --comment ${quoted(`twill net ${bridge}`)}`;
 }
 
 /** What one network needs in each table (iptables-save's own spelling, so presence is a string match). */
@@ -29,18 +30,19 @@ function networkRules(net: NetworkRules, family: IpFamily): TableRules[] {
   const subnets = net.subnets.filter((s) => s.ip.family === family).map(formatCidr);
   const loop = family === 4 ? '127.0.0.0/8' : '::1/128';
   const c = netComment(net.bridge);
+  const bridge = literal(net.bridge);
   const nat: string[] = [
     `-A PREROUTING -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
     `-A OUTPUT -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
     `-A POSTROUTING -j ${POSTROUTING}`,
     `-A ${POSTROUTING} -s ${loop} -m conntrack --ctstate DNAT -j MASQUERADE`,
-    ...subnets.map((s) => `-A ${POSTROUTING} -s ${s} -o ${net.bridge} ${c} -m conntrack --ctstate DNAT -j MASQUERADE`),
-    ...(net.ipMasq ? subnets.map((s) => `-A ${POSTROUTING} -s ${s} ! -o ${net.bridge} ${c} -j MASQUERADE`) : []),
+    ...subnets.map((s) => `-A ${POSTROUTING} -s ${s} -o ${bridge} ${c} -m conntrack --ctstate DNAT -j MASQUERADE`),
+    ...(net.ipMasq ? subnets.map((s) => `-A ${POSTROUTING} -s ${s} ! -o ${bridge} ${c} -j MASQUERADE`) : []),
   ];
   const filter = [
     `-A FORWARD -j ${FORWARD}`,
-    `-A ${FORWARD} -i ${net.bridge} ! -o ${net.bridge} ${c} -j ${ISOLATE}`,
-    `-A ${ISOLATE} -o ${net.bridge} ${c} -j DROP`,
+    `-A ${FORWARD} -i ${bridge} ! -o ${bridge} ${c} -j ${ISOLATE}`,
+    `-A ${ISOLATE} -o ${bridge} ${c} -j DROP`,
   ];
   return [
     { table: 'nat', chains: [HOSTPORTS, POSTROUTING], rules: nat },
@@ -67,9 +69,9 @@ export function ensureNetworkIptables(runner: Runner, net: NetworkRules): void {
 }
 
 function dnatRule(m: PortMapping, podIp: string, tag: string): string {
-  const dest = podIp.includes(':') ? `[${podIp}]:${m.containerPort}` : `${podIp}:${m.containerPort}`;
-  const hostIp = m.hostIP ? `-d ${m.hostIP}/${m.hostIP.includes(':') ? 128 : 32} ` : '';
-  return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment "${tag}" -j DNAT --to-destination ${dest}`;
+  const dest = podIp.includes(':') ? `[${literal(podIp)}]:${m.containerPort}` : `${literal(podIp)}:${m.containerPort}`;
+  const hostIp = m.hostIP ? `-d ${literal(m.hostIP)}/${m.hostIP.includes(':') ? 128 : 32} ` : '';
+  return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment ${quoted(tag)} -j DNAT --to-destination ${dest}`;
 }
 
 function hostPortInUse(saved: SavedTable, m: PortMapping): boolean {

@@ -1,5 +1,6 @@
 import { nftApply, nftListElements, type NftElement } from '../host/nft';
 import type { Runner } from '../host/run';
+import { literal, quoted } from '../host/script-words';
 import { formatCidr, type Cidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
@@ -58,9 +59,10 @@ function setName(base: string, c: Cidr): string {
 
 /** The whole script for one network: the shared table (idempotent) plus the network's elements. */
 export function nftNetworkScript(net: NetworkRules): string {
+  const bridge = quoted(net.bridge);
   const lines = [
-    `add element ${T} bridges { "${net.bridge}" }`,
-    `add element ${T} same_bridge { "${net.bridge}" . "${net.bridge}" }`,
+    `add element ${T} bridges { ${bridge} }`,
+    `add element ${T} same_bridge { ${bridge} . ${bridge} }`,
     ...net.subnets.map((s) => `add element ${T} ${setName('pods', s)} { ${formatCidr(s)} }`),
     ...(net.ipMasq ? net.subnets.map((s) => `add element ${T} ${setName('masq', s)} { ${formatCidr(s)} }`) : []),
   ];
@@ -72,9 +74,9 @@ function mappingElements(m: PortMapping, pod: PodAddresses): Array<{ map: string
   const families: Array<[4 | 6, string | undefined]> = [[4, pod.ipv4], [6, pod.ipv6]];
   for (const [family, podIp] of families) {
     if (!podIp || !mappingAppliesTo(m, family)) continue;
-    const value = `${podIp} . ${m.containerPort}`;
+    const value = `${literal(podIp)} . ${m.containerPort}`;
     if (m.hostIP === undefined) out.push({ map: `hostports${family}`, key: `${m.protocol} . ${m.hostPort}`, value });
-    else out.push({ map: `hostports${family}ip`, key: `${m.hostIP} . ${m.protocol} . ${m.hostPort}`, value });
+    else out.push({ map: `hostports${family}ip`, key: `${literal(m.hostIP)} . ${m.protocol} . ${m.hostPort}`, value });
   }
   return out;
 }
@@ -83,7 +85,7 @@ function mappingElements(m: PortMapping, pod: PodAddresses): Array<{ map: string
 export function nftPortMappingScript(mappings: PortMapping[], pod: PodAddresses, tag: string): string {
   return mappings
     .flatMap((m) => mappingElements(m, pod))
-    .map((e) => `create element ${T} ${e.map} { ${e.key} comment "${tag}" : ${e.value} }\n`)
+    .map((e) => `create element ${T} ${e.map} { ${e.key} comment ${quoted(tag)} : ${e.value} }\n`)
     .join('');
 }
 

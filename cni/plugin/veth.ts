@@ -1,8 +1,12 @@
+import { CniError, ErrorCode } from '../core/errors';
 import type { IpConfig, Route } from '../core/result';
 import { ipBatch } from '../host/ip';
 import { ipIn } from '../host/netns';
 import { CommandError, type Runner } from '../host/run';
+import { scriptLine } from '../host/script-words';
 import { linkExists } from '../host/sysfs';
+import { formatCidr, parseCidr } from '../../ipam/net/cidr';
+import { formatIp, parseIp } from '../../ipam/net/ip';
 import type { TwillConfig } from './config';
 
 export interface VethPlan {
@@ -13,35 +17,49 @@ export interface VethPlan {
   netns: string;
 }
 
-/** Host-side lines: the pair is created with its pod end straight in the pod's namespace, then enslaved. */
+/**
+ * Host-side lines: the pair is created with its pod end straight in the pod's namespace, then
+ * enslaved. Names always follow their keyword (`dev`, `name`, `master`), so a bridge called
+ * "up" or "type" is still a name to `ip`.
+ */
 export function hostVethLines(cfg: TwillConfig, plan: VethPlan): string[] {
-  const mtu = cfg.mtu ? ` mtu ${cfg.mtu}` : '';
+  const mtu = cfg.mtu ? ['mtu', cfg.mtu] : [];
   const lines: string[] = [];
   // Same attachment, same name: a leftover from an ADD that never got its DEL is ours to replace.
-  if (linkExists(plan.hostVeth)) lines.push(`link del ${plan.hostVeth}`);
+  if (linkExists(plan.hostVeth)) lines.push(scriptLine('link', 'del', 'dev', plan.hostVeth));
   lines.push(
-    `link add ${plan.hostVeth}${mtu} address ${plan.hostMac} type veth peer name ${plan.podIfname}${mtu} address ${plan.podMac} netns ${plan.netns}`,
-    `link set ${plan.hostVeth} master ${cfg.bridge}`,
+    scriptLine('link', 'add', 'name', plan.hostVeth, ...mtu, 'address', plan.hostMac, 'type', 'veth', 'peer', 'name', plan.podIfname, ...mtu, 'address', plan.podMac, 'netns', plan.netns),
+    scriptLine('link', 'set', 'dev', plan.hostVeth, 'master', cfg.bridge),
   );
-  const flags = [cfg.hairpinMode ? 'hairpin on' : '', cfg.portIsolation ? 'isolated on' : ''].filter(Boolean);
-  if (flags.length) lines.push(`link set ${plan.hostVeth} type bridge_slave ${flags.join(' ')}`);
-  lines.push(`link set ${plan.hostVeth} up`);
+  const flags = [...(cfg.hairpinMode ? ['hairpin', 'on'] : []), ...(cfg.portIsolation ? ['isolated', 'on'] : [])];
+  if (flags.length) lines.push(scriptLine('link', 'set', 'dev', plan.hostVeth, 'type', 'bridge_slave', ...flags));
+  lines.push(scriptLine('link', 'set', 'dev', plan.hostVeth, 'up'));
   return lines;
 }
 
+/** An address or route from the IPAM result, in our own spelling: a delegated plugin's text never reaches `ip` as is. */
+function cidrWord(text: string, field: string): string {
+  const c = parseCidr(text);
+  if (!c) throw new CniError(ErrorCode.invalidConfig, `${field} ${JSON.stringify(text)} in the IPAM result is not an address/prefix`);
+  return formatCidr(c);
+}
+
 function podAddressLine(ifname: string, ip: IpConfig): string {
-  return `addr add ${ip.address} dev ${ifname}${ip.address.includes(':') ? ' nodad' : ''}`;
+  const address = cidrWord(ip.address, 'ipam: address');
+  return scriptLine('addr', 'add', address, 'dev', ifname, ...(address.includes(':') ? ['nodad'] : []));
 }
 
 function podRouteLine(ifname: string, route: Route): string {
-  return `route add ${route.dst}${route.gw ? ` via ${route.gw}` : ''} dev ${ifname}`;
+  const gw = route.gw === undefined ? undefined : parseIp(route.gw);
+  if (route.gw !== undefined && !gw) throw new CniError(ErrorCode.invalidConfig, `ipam: route gateway ${JSON.stringify(route.gw)} in the IPAM result is not an IP address`);
+  return scriptLine('route', 'add', cidrWord(route.dst, 'ipam: route destination'), ...(gw ? ['via', formatIp(gw)] : []), 'dev', ifname);
 }
 
 /** Configures the pod end in one exec inside the namespace: loopback, link, addresses, routes. */
 export function setupPodSide(runner: Runner, plan: VethPlan, ips: IpConfig[], routes: Route[]): void {
   const lines = [
-    'link set lo up',
-    `link set ${plan.podIfname} up`,
+    'link set dev lo up',
+    scriptLine('link', 'set', 'dev', plan.podIfname, 'up'),
     ...ips.map((ip) => podAddressLine(plan.podIfname, ip)),
     ...routes.map((r) => podRouteLine(plan.podIfname, r)),
   ];
