@@ -5,16 +5,16 @@ import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
 import { netnsKind } from '../host/netns-kind';
 import { CommandError } from '../host/run';
-import { linkMac } from '../host/sysfs';
+import { linkExists, linkMac } from '../host/sysfs';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { parseIp } from '../../ipam/net/ip';
 import { ensureBridge } from './bridge';
 import type { PluginRun } from './context';
 import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
-import { ipamExecAdd, ipamExecDel } from './ipam';
+import { ipamExecAdd, ipamExecDel, ipamHeldBefore } from './ipam';
 import { macFromIpv4, stableMac } from './names';
 import { buildResult, podRoutes } from './result';
-import { hostVethLines, setupPodSide, teardownVeth, type VethPlan } from './veth';
+import { hostVethLines, podHasInterface, setupPodSide, teardownVeth, type VethPlan } from './veth';
 
 function checkNetns(netns: string): void {
   const kind = netnsKind(netns);
@@ -70,7 +70,7 @@ function publishWithRepair(run: PluginRun, net: NetworkRules, pod: PodAddresses,
   }
 }
 
-/** The host batch; a leftover host veth is replaced first, so "File exists" can only be the pod's name. */
+/** The host batch; a leftover host veth was removed before, so "File exists" can only be the pod's name. */
 function createVeth(run: PluginRun, lines: string[]): void {
   try {
     ipBatch(run.runner, lines);
@@ -92,6 +92,23 @@ function checkHostIpFamilies(run: PluginRun, pod: PodAddresses): void {
   });
 }
 
+/**
+ * A repeated ADD (a runtime retrying after a timeout or a crash) must fail, as the spec says for
+ * an interface that exists, without touching what the first ADD built; so it is caught here,
+ * before IPAM. The host veth's name derives from the attachment: when it exists while the pod
+ * has no such interface, its pod end is elsewhere (an old namespace still held open), and it
+ * is a leftover of this attachment, removed so this ADD can build afresh.
+ */
+function checkNotAttached(run: PluginRun): void {
+  if (!linkExists(run.hostVeth)) return;
+  const { ifname, netns, containerId } = run.ctx.env;
+  if (podHasInterface(run.runner, { netns, podIfname: ifname })) {
+    throw new CniError(ErrorCode.invalidEnvironment, `CNI_IFNAME: ${ifname} already exists in ${netns} (an earlier ADD of this container made it; DEL it first)`, `container ${containerId}, host veth ${run.hostVeth}`);
+  }
+  run.ctx.log.warn(`removing host veth ${run.hostVeth}, left by an earlier ADD of this attachment`);
+  teardownVeth(run.runner, run.hostVeth);
+}
+
 /** IPAM's answer, checked before any of it reaches the kernel. */
 function checkIpamResult(ipam: Result): IpConfig[] {
   const ips = ipam.ips ?? [];
@@ -101,7 +118,7 @@ function checkIpamResult(ipam: Result): IpConfig[] {
   return ips;
 }
 
-/** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
+/** The steps after IPAM; each pushes the undo of what it made only once it made it (the caller rolls back). */
 function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
   const ips = checkIpamResult(ipam);
   const { cfg, runner, ctx } = run;
@@ -109,6 +126,7 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   checkHostIpFamilies(run, pod);
   const plan = vethPlan(run, pod);
   const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
+  // The host veth's name is this attachment's, and checkNotAttached removed any leftover: one that exists now is this call's.
   undo.push(() => teardownVeth(runner, plan.hostVeth));
   createVeth(run, [...bridge.lines, ...hostVethLines(cfg, plan)]);
   clock.lap('host side');
@@ -118,8 +136,8 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   const net: NetworkRules = { bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
   run.firewall.ensureNetwork(net, { force: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
+  publishWithRepair(run, net, pod, tag); // adds nothing when it fails
   undo.push(() => run.firewall.unpublish((t) => t === tag));
-  publishWithRepair(run, net, pod, tag);
   flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
   clock.lap(`rules (${run.firewall.kind})`);
   return buildResult({
@@ -133,13 +151,18 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   });
 }
 
-/** ADD: IPAM, bridge, veth, pod addresses and routes, rules; everything created is undone if a later step fails. */
+/**
+ * ADD: IPAM, bridge, veth, pod addresses and routes, rules. When a step fails, what this call
+ * created is undone, and only that: not a first ADD's interface, addresses or ports.
+ */
 export function cmdAdd(run: PluginRun): Result {
   checkNetns(run.ctx.env.netns);
+  checkNotAttached(run);
   const clock = startStopwatch();
+  const heldBefore = ipamHeldBefore(run.ctx);
   const ipam = ipamExecAdd(run.ctx, run.runner);
   clock.lap('ipam');
-  const undo: Array<() => void> = [() => ipamExecDel(run.ctx, run.runner)];
+  const undo: Array<() => void> = heldBefore ? [] : [() => ipamExecDel(run.ctx, run.runner)];
   try {
     const result = setupHost(run, ipam, undo, clock);
     run.ctx.log.debug(`add: ${clock.summary()}`);

@@ -7,8 +7,9 @@ import { onPath } from '../host/which';
 import { formatCidr } from '../../ipam/net/cidr';
 import type { PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
-import { addPortMappingsIptables, ensureNetworkIptables, iptablesState, removePortMappingsIptables } from './iptables-rules';
+import { ensureNetworkIptables, iptablesState, removePortMappingsIptables, tryPublishIptables } from './iptables-rules';
 import { nftNetworkScript, nftPortMappingScript, nftRemovePortMappings, nftState } from './nft-rules';
+import { publicationsOf, publishChecked } from './publish';
 
 export type { NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
 
@@ -24,8 +25,8 @@ export interface Firewall {
   kind: 'nftables' | 'iptables' | 'none';
   /** Idempotent; skipped while the /run marker says this node already has exactly these rules. */
   ensureNetwork(net: NetworkRules, opts: { force: boolean }): void;
-  /** Throws code 104 when a host port is already published by another pod. */
-  publish(opts: PublishOptions): void;
+  /** Adds the pod's ports unless one is taken (iptables: or overlapped) already; then adds nothing and says false. */
+  tryPublish(opts: PublishOptions): boolean;
   unpublish(owned: (tag: string) => boolean): RemovedMapping[];
   state(): FirewallState;
 }
@@ -65,11 +66,6 @@ function applyOnce(bridge: string, content: string, force: boolean, apply: () =>
   writeFileSync(marker, content, { mode: 0o600 });
 }
 
-function portInUse(mappings: PortMapping[], details: string): CniError {
-  const ports = mappings.map((m) => `${m.hostIP ? `${m.hostIP}:` : ''}${m.hostPort}/${m.protocol}`).join(', ');
-  return new CniError(ErrorCode.portInUse, `runtimeConfig.portMappings: host port already published by another pod (one of ${ports})`, details);
-}
-
 function nftFirewall(runner: Runner): Firewall {
   return {
     kind: 'nftables',
@@ -77,11 +73,13 @@ function nftFirewall(runner: Runner): Firewall {
       const script = nftNetworkScript(net);
       applyOnce(net.bridge, script, force, () => nftApply(runner, script));
     },
-    publish: ({ mappings, pod, tag }) => {
+    // `create` fails the whole transaction when a key exists: nothing is added then.
+    tryPublish: ({ mappings, pod, tag }) => {
       try {
         nftApply(runner, nftPortMappingScript(mappings, pod, tag));
+        return true;
       } catch (err) {
-        if (err instanceof CommandError && /File exists/.test(err.stderr)) throw portInUse(mappings, err.stderr.trim());
+        if (err instanceof CommandError && /File exists/.test(err.stderr)) return false;
         throw err;
       }
     },
@@ -99,10 +97,7 @@ function iptablesFirewall(runner: Runner): Firewall {
   return {
     kind: 'iptables',
     ensureNetwork: (net, { force }) => applyOnce(net.bridge, iptablesMarker(net), force, () => ensureNetworkIptables(runner, net)),
-    publish: ({ mappings, pod, tag }) => {
-      const taken = addPortMappingsIptables(runner, { mappings, pod, tag });
-      if (taken) throw portInUse([taken], `${taken.protocol}/${taken.hostPort} has a DNAT rule in chain TWILL-HOSTPORTS`);
-    },
+    tryPublish: (opts) => tryPublishIptables(runner, opts),
     unpublish: (owned) => removePortMappingsIptables(runner, owned),
     state: () => iptablesState(runner),
   };
@@ -116,7 +111,7 @@ function noFirewall(): Firewall {
     ensureNetwork: (net) => {
       if (net.ipMasq) throw missing();
     },
-    publish: () => {
+    tryPublish: () => {
       throw missing();
     },
     unpublish: () => [],
@@ -131,9 +126,15 @@ export function selectFirewall(runner: Runner, pathVar: string | undefined): Fir
   return noFirewall();
 }
 
-/** Publishes a pod's ports; localhost:hostPort needs route_localnet, as DNATed packets keep 127.0.0.1 until masqueraded. */
+/**
+ * Publishes a pod's ports, or fails with 104 having added nothing (cni/plugin/publish.ts);
+ * localhost:hostPort needs route_localnet, as DNATed packets keep 127.0.0.1 until masqueraded.
+ */
 export function publishPorts(fw: Firewall, opts: PublishOptions): void {
   if (!opts.mappings.length) return;
   if (opts.pod.ipv4) ensureSysctl(`net/ipv4/conf/${opts.bridge}/route_localnet`, '1');
-  fw.publish(opts);
+  publishChecked(
+    { tryPublish: () => fw.tryPublish(opts), published: () => fw.state().published, removeOwn: () => void fw.unpublish((t) => t === opts.tag) },
+    publicationsOf(opts.mappings, opts.pod, opts.tag),
+  );
 }

@@ -3,7 +3,8 @@ import type { Runner } from '../host/run';
 import { literal, quoted } from '../host/script-words';
 import { formatCidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
-import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
+import type { FirewallState, NetworkRules, PodAddresses, PublishedPort, RemovedMapping } from './firewall-types';
+import { overlaps, publicationsOf } from './publish';
 
 /**
  * The iptables fallback, for nodes without nft: the same behaviour as the nftables rules,
@@ -74,26 +75,31 @@ function dnatRule(m: PortMapping, podIp: string, tag: string): string {
   return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment ${quoted(tag)} -j DNAT --to-destination ${dest}`;
 }
 
-function hostPortInUse(saved: SavedTable, m: PortMapping): boolean {
-  const hostIp = m.hostIP ? `-d ${m.hostIP}/` : '';
-  return saved.rules.some((r) => r.startsWith(`-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} `) && r.includes(`--dport ${m.hostPort} `));
+/** The DNAT rules in a saved nat table, as publications. */
+function publishedIn(saved: SavedTable, family: IpFamily): PublishedPort[] {
+  return saved.rules.flatMap((r) => {
+    const tag = dnatTag(r);
+    if (tag === undefined) return [];
+    const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
+    return [{ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) }];
+  });
 }
 
-/** Adds a pod's DNAT rules; returns the mapping that is already published, if any (nothing is added then). */
-export function addPortMappingsIptables(runner: Runner, opts: { mappings: PortMapping[]; pod: PodAddresses; tag: string }): PortMapping | undefined {
+/**
+ * Adds a pod's DNAT rules unless one of them overlaps a rule already there (its own leftovers
+ * included): then it adds nothing and says false. iptables has no atomic "create", so this is
+ * a check before; the check after (cni/plugin/publish.ts) covers concurrent ADDs.
+ */
+export function tryPublishIptables(runner: Runner, opts: { mappings: PortMapping[]; pod: PodAddresses; tag: string }): boolean {
+  const mine = publicationsOf(opts.mappings, opts.pod, opts.tag);
   const perFamily: Array<[IpFamily, string | undefined]> = [[4, opts.pod.ipv4], [6, opts.pod.ipv6]];
   const plans = perFamily
     .filter(([, ip]) => ip)
-    .map(([family, ip]) => {
-      const mappings = opts.mappings.filter((m) => mappingAppliesTo(m, family));
-      return { family, ip: ip!, mappings, saved: parseSave(iptablesSave(runner, family, 'nat')) };
-    });
-  for (const p of plans) {
-    const taken = p.mappings.find((m) => hostPortInUse(p.saved, m));
-    if (taken) return taken;
-  }
+    .map(([family, ip]) => ({ family, ip: ip!, mappings: opts.mappings.filter((m) => mappingAppliesTo(m, family)), saved: parseSave(iptablesSave(runner, family, 'nat')) }));
+  const existing = plans.flatMap((p) => publishedIn(p.saved, p.family));
+  if (mine.some((m) => existing.some((e) => overlaps(m, e)))) return false;
   for (const p of plans) iptablesRestore(runner, p.family, 'nat', p.mappings.map((m) => dnatRule(m, p.ip, opts.tag)));
-  return undefined;
+  return true;
 }
 
 function mappingOf(rule: string): RemovedMapping {
@@ -139,11 +145,8 @@ export function iptablesState(runner: Runner): FirewallState {
     for (const r of saved.rules) {
       const masq = MASQUERADE_RULE.exec(r);
       if (masq) state.masqueraded.add(masq[1]);
-      const tag = dnatTag(r);
-      if (tag === undefined) continue;
-      const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
-      state.published.push({ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) });
     }
+    state.published.push(...publishedIn(saved, family));
   }
   return state;
 }

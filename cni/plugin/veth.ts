@@ -1,6 +1,6 @@
 import { CniError, ErrorCode } from '../core/errors';
 import type { IpConfig, Route } from '../core/result';
-import { ipBatch } from '../host/ip';
+import { ipBatch, ipJson } from '../host/ip';
 import { ipIn } from '../host/netns';
 import { CommandError, type Runner } from '../host/run';
 import { scriptLine } from '../host/script-words';
@@ -24,13 +24,10 @@ export interface VethPlan {
  */
 export function hostVethLines(cfg: TwillConfig, plan: VethPlan): string[] {
   const mtu = cfg.mtu ? ['mtu', cfg.mtu] : [];
-  const lines: string[] = [];
-  // Same attachment, same name: a leftover from an ADD that never got its DEL is ours to replace.
-  if (linkExists(plan.hostVeth)) lines.push(scriptLine('link', 'del', 'dev', plan.hostVeth));
-  lines.push(
+  const lines = [
     scriptLine('link', 'add', 'name', plan.hostVeth, ...mtu, 'address', plan.hostMac, 'type', 'veth', 'peer', 'name', plan.podIfname, ...mtu, 'address', plan.podMac, 'netns', plan.netns),
     scriptLine('link', 'set', 'dev', plan.hostVeth, 'master', cfg.bridge),
-  );
+  ];
   const flags = [...(cfg.hairpinMode ? ['hairpin', 'on'] : []), ...(cfg.portIsolation ? ['isolated', 'on'] : [])];
   if (flags.length) lines.push(scriptLine('link', 'set', 'dev', plan.hostVeth, 'type', 'bridge_slave', ...flags));
   lines.push(scriptLine('link', 'set', 'dev', plan.hostVeth, 'up'));
@@ -64,6 +61,16 @@ export function setupPodSide(runner: Runner, plan: VethPlan, ips: IpConfig[], ro
     ...routes.map((r) => podRouteLine(plan.podIfname, r)),
   ];
   ipBatch(runner, lines, ipIn(plan.netns));
+}
+
+/** Whether the pod's namespace already has an interface of that name (one exec: only asked when in doubt). */
+export function podHasInterface(runner: Runner, plan: Pick<VethPlan, 'netns' | 'podIfname'>): boolean {
+  try {
+    return ipJson<unknown[]>(runner, ['link', 'show', 'dev', plan.podIfname], ipIn(plan.netns)).length > 0;
+  } catch (err) {
+    if (err instanceof CommandError && /does not exist/.test(err.stderr)) return false;
+    throw err;
+  }
 }
 
 /** Deletes the host end (the kernel removes the pod end with it); gone already is fine. */
