@@ -103,4 +103,14 @@ describeRoot('twill plugin: runtime shapes (containerd, CRI-O, podman)', () => {
     const del = node().run('DEL', c, { containerId: 'never-added', ifname: 'eth0' });
     expect({ code: del.code, stdout: del.stdout }).toEqual({ code: 0, stdout: '' });
   });
+
+  test('DEL succeeds whatever shape the runtime config has: the port mappings come from their tags', () => {
+    const c = conf({ portMappings: [{ hostPort: PORT, containerPort: 8080 }] });
+    const { run, att } = node().add(c);
+    expect(run.code).toBe(0);
+    const odd = { ...c, runtimeConfig: { portMappings: [{ HostPort: 'not a port', Protocol: 7 }], dns: 'nope', mac: 12 } };
+    const del = node().del(odd, att);
+    expect({ code: del.code, stdout: del.stdout }).toEqual({ code: 0, stdout: '' });
+    expect(node().leftovers()).toEqual({});
+  });
 });
