@@ -43,6 +43,8 @@ const KERNEL_PATH = /^\/(proc|sys|dev)(\/|$)/;
 
 export function loadDataDir(value: string | undefined): string {
   if (value === undefined) return DEFAULT_DATA_DIR;
+  // No file name holds NUL (Node's fs would throw a TypeError, code 999); U+FFFD stands for bytes that were not UTF-8.
+  if (/[\0\uFFFD]/.test(value)) throw bad('ipam.dataDir', `${JSON.stringify(value)} holds NUL or bytes that are not UTF-8`);
   if (!isAbsolute(value)) throw bad('ipam.dataDir', `"${value}" must be an absolute path`);
   if (value.split('/').includes('..')) throw bad('ipam.dataDir', `"${value}" must not contain ".." segments`);
   const dir = normalize(value);
@@ -72,10 +74,31 @@ export function loadResolvConf(path: string): Dns {
   }
 }
 
+/** go-cni sends ipRanges as one flat list of ranges: each family's ranges become one range set, in order. */
+export function rangeSetsOf(items: Array<RangeSpec[] | RangeSpec>): RangeSpec[][] {
+  const sets: RangeSpec[][] = [];
+  const byFamily = new Map<number, RangeSpec[]>();
+  for (const item of items) {
+    if (Array.isArray(item)) {
+      sets.push(item);
+      continue;
+    }
+    const family = parseCidr(String(item.subnet))?.ip.family ?? 4;
+    let set = byFamily.get(family);
+    if (!set) {
+      set = [];
+      byFamily.set(family, set);
+      sets.push(set);
+    }
+    set.push(item);
+  }
+  return sets;
+}
+
 /** runtimeConfig.ipRanges, else ipam.ranges, else the older single range (its fields named as the user wrote them). */
 function loadRangeSets(ipam: IpamSection, conf: NetConf): RangeSet[] {
-  const runtimeRanges = (conf.runtimeConfig as { ipRanges?: RangeSpec[][] } | undefined)?.ipRanges;
-  if (runtimeRanges?.length) return parseRangeSets(runtimeRanges, 'runtimeConfig.ipRanges');
+  const runtimeRanges = (conf.runtimeConfig as { ipRanges?: Array<RangeSpec[] | RangeSpec> } | undefined)?.ipRanges;
+  if (runtimeRanges?.length) return parseRangeSets(rangeSetsOf(runtimeRanges), 'runtimeConfig.ipRanges');
   if (ipam.ranges?.length) return parseRangeSets(ipam.ranges, 'ipam.ranges');
   if (ipam.subnet !== undefined) {
     const { subnet, rangeStart, rangeEnd, gateway } = ipam;

@@ -47,6 +47,11 @@ export function ipamAdd({ conf, env }: IpamRequest): Result {
   return result;
 }
 
+/** Whether the attachment holds addresses already: an earlier ADD of it whose DEL never came. */
+export function ipamHolds({ conf, env }: IpamRequest): boolean {
+  return storeFor(conf).holdings(attachmentOf(env)).length > 0;
+}
+
 /**
  * DEL needs only the network name and dataDir, so it still releases when the rest of the
  * config has since become invalid (a DEL that fails on config leaks the address for good).

@@ -1,4 +1,5 @@
 import type { Plugin } from '../cni/core/dispatch';
+import { ipamKeys } from '../cni/generated/ipam-keys';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from './index';
 
 /** The standalone twill-ipam binary: what the reference bridge (or any plugin) execs from CNI_PATH. */
@@ -8,4 +9,5 @@ export const ipamPlugin: Plugin = {
   check: ({ conf, env }) => ipamCheck({ conf, env }),
   status: ({ conf }) => ipamStatus(conf),
   gc: ({ conf, log }) => ipamGc(conf, log),
+  keys: ipamKeys,
 };

@@ -1,5 +1,6 @@
 import { CniError, ErrorCode } from './errors';
 import { NAME_PATTERN } from './env';
+import type { KeyShape } from './keys';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions, isSupported } from './versions';
 
 /** The fields every network configuration has; plugin configs extend it. */
@@ -16,6 +17,35 @@ export interface NetConf {
   logLevel?: string;
   [key: string]: unknown;
 }
+
+const leaf: KeyShape = {};
+const list: KeyShape = { items: leaf };
+const DNS_KEYS: KeyShape = { keys: { nameservers: list, domain: leaf, search: list, options: list } };
+const ATTACHMENTS: KeyShape = { items: { keys: { containerID: leaf, ifname: leaf } } };
+
+/** What libcni's types decode for every plugin (NetConf, GC attachments, a result of any version). */
+export const COMMON_KEYS: KeyShape = {
+  keys: {
+    cniVersion: leaf,
+    cniVersions: list,
+    name: leaf,
+    type: leaf,
+    capabilities: leaf, // a map: its keys are the runtime's, matched exactly
+    ipam: { keys: { type: leaf } },
+    dns: DNS_KEYS,
+    'cni.dev/valid-attachments': ATTACHMENTS,
+    'cni.dev/attachments': ATTACHMENTS,
+    prevResult: {
+      keys: {
+        cniVersion: leaf,
+        interfaces: { items: { keys: { name: leaf, mac: leaf, mtu: leaf, sandbox: leaf, socketPath: leaf, pciID: leaf } } },
+        ips: { items: { keys: { version: leaf, interface: leaf, address: leaf, gateway: leaf } } },
+        routes: { items: { keys: { dst: leaf, gw: leaf, mtu: leaf, advmss: leaf, priority: leaf, table: leaf, scope: leaf } } },
+        dns: DNS_KEYS,
+      },
+    },
+  },
+};
 
 /** Parses stdin (code 6 when it is not a JSON object). */
 export function decodeConfig(stdin: string): Record<string, unknown> {

@@ -1,18 +1,20 @@
-import { checkCommonFields, decodeConfig, negotiateVersion, type NetConf } from './config';
+import { checkCommonFields, COMMON_KEYS, decodeConfig, negotiateVersion, type NetConf } from './config';
 import { loadEnv, type CniEnv, type Command } from './env';
 import { CniError, DelegatedError, ErrorCode, toCniError } from './errors';
-import type { Io } from './io';
+import type { DecodedIo, Io } from './io';
+import { canonicalKeys, mergeKeyShapes, type KeyShape } from './keys';
 import { createLogger, type Level, type Logger } from './log';
 import { convertResult, type Result } from './result';
+import { decodeUtf8, lenientText } from './utf8';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, atLeast, isSupported } from './versions';
 
 export interface Context {
   env: CniEnv;
-  /** The decoded stdin, common fields checked; the plugin validates its own fields. */
+  /** The decoded stdin, keys spelt as ours, common fields checked; the plugin validates its own fields. */
   conf: NetConf;
   /** The negotiated spec version; results are printed in it. */
   version: string;
-  io: Io;
+  io: DecodedIo;
   log: Logger;
 }
 
@@ -25,6 +27,8 @@ export interface Plugin {
   check: Handler<void>;
   status: Handler<void>;
   gc: Handler<void>;
+  /** The configuration keys the plugin reads, matched case-insensitively as Go plugins do (cni/core/keys.ts). */
+  keys?: KeyShape;
 }
 
 /** The oldest spec version each verb exists in. */
@@ -41,12 +45,13 @@ function versionReply(): string {
   return JSON.stringify({ cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS }) + '\n';
 }
 
-type Decoded = { raw: Record<string, unknown>; error?: undefined } | { raw?: undefined; error: unknown };
+type Decoded = { raw: Record<string, unknown>; text: string; error?: undefined } | { raw?: undefined; error: unknown };
 
-/** stdin decoded once; a decode error is kept so environment errors can be reported first. */
-function tryDecode(stdin: string): Decoded {
+/** stdin decoded once, keys spelt as ours; a decode error is kept so environment errors can be reported first. */
+function tryDecode(stdin: string | Uint8Array, keys: KeyShape): Decoded {
   try {
-    return { raw: decodeConfig(stdin) };
+    const text = decodeUtf8(stdin);
+    return { raw: canonicalKeys(decodeConfig(text), keys) as Record<string, unknown>, text };
   } catch (error) {
     return { error };
   }
@@ -56,8 +61,8 @@ function tryDecode(stdin: string): Decoded {
  * Best effort: the version the caller asked for, so even early errors come back in its dialect.
  * The top-level key when stdin parses (a prevResult's cniVersion may come first), else the first match.
  */
-function requestedVersion(decoded: Decoded, stdin: string): string {
-  const v = decoded.raw ? decoded.raw.cniVersion : /"cniVersion"\s*:\s*"([^"]*)"/.exec(stdin)?.[1];
+function requestedVersion(decoded: Decoded, stdin: string | Uint8Array): string {
+  const v = decoded.raw ? decoded.raw.cniVersion : /"cniVersion"\s*:\s*"([^"]*)"/i.exec(lenientText(stdin))?.[1];
   return typeof v === 'string' && isSupported(v) ? v : LATEST_VERSION;
 }
 
@@ -88,7 +93,7 @@ export async function dispatch(plugin: Plugin, io: Io): Promise<number> {
     io.stdout(versionReply());
     return 0;
   }
-  const decoded = tryDecode(io.stdin);
+  const decoded = tryDecode(io.stdin, plugin.keys ? mergeKeyShapes(COMMON_KEYS, plugin.keys) : COMMON_KEYS);
   let version = requestedVersion(decoded, io.stdin);
   try {
     const env = loadEnv(io.env);
@@ -103,7 +108,7 @@ export async function dispatch(plugin: Plugin, io: Io): Promise<number> {
       level: (conf.logLevel as Level) ?? 'info',
       context: `${env.command} ${conf.name} ${env.containerId}/${env.ifname}`,
     });
-    await runVerb(plugin, { env, conf, version, io, log });
+    await runVerb(plugin, { env, conf, version, io: { ...io, stdin: decoded.text }, log });
     return 0;
   } catch (err) {
     printError(io, version, toCniError(err));

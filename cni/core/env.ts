@@ -1,4 +1,5 @@
 import { CniError, ErrorCode } from './errors';
+import { nonUtf8Problem, unsafeIfname, unsafePath } from './safe-names';
 
 export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -18,6 +19,14 @@ export interface CniEnv {
 }
 
 type Requirement = 'containerId' | 'netns' | 'ifname' | 'path';
+
+/**
+ * Verbs that hand the interface name and namespace path to `ip`: those must be safe to write
+ * into its scripts (cni/core/safe-names.ts). DEL only derives names from them, so it keeps the
+ * kernel's rules: a name refused on ADD created nothing, and refusing its DEL too would leave
+ * the runtime retrying it for ever.
+ */
+const STRICT: ReadonlySet<Command> = new Set(['ADD', 'CHECK']);
 
 /** Which variables each verb needs (spec section 2). */
 const REQUIRED: Record<Command, Requirement[]> = {
@@ -54,13 +63,19 @@ export function validateContainerId(id: string): string | undefined {
   return undefined;
 }
 
+function netnsProblem(netns: string, strict: boolean): string | undefined {
+  if (!netns.startsWith('/')) return `${JSON.stringify(netns)} is not an absolute path`;
+  return strict ? unsafePath(netns) : undefined;
+}
+
 function checkRequirement(req: Requirement, env: CniEnv, raw: NodeJS.ProcessEnv): void {
   const name = VARIABLE[req];
   if (!raw[name]) throw invalid(name, 'required but not set', `${env.command} needs ${name}`);
+  const strict = STRICT.has(env.command);
   const problem =
-    req === 'containerId' ? validateContainerId(env.containerId)
-    : req === 'ifname' ? validateIfname(env.ifname)
-    : req === 'netns' && !env.netns.startsWith('/') ? `"${env.netns}" is not an absolute path`
+    req === 'containerId' ? (nonUtf8Problem(env.containerId) ?? validateContainerId(env.containerId))
+    : req === 'ifname' ? (validateIfname(env.ifname) ?? (strict ? unsafeIfname(env.ifname) : undefined))
+    : req === 'netns' ? netnsProblem(env.netns, strict)
     : undefined;
   if (problem) throw invalid(name, problem);
 }
@@ -83,5 +98,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv): CniEnv {
   if (env.command === 'DEL' && env.netns && !env.netns.startsWith('/')) {
     throw invalid('CNI_NETNS', `"${env.netns}" is not an absolute path`);
   }
+  // Its values (IP, MAC) reach the pod: bytes that were not UTF-8 are not what the runtime meant.
+  const argsProblem = STRICT.has(env.command) ? nonUtf8Problem(env.args) : undefined;
+  if (argsProblem) throw invalid('CNI_ARGS', argsProblem);
   return env;
 }

@@ -1,9 +1,10 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { dispatch, type Plugin } from './dispatch';
 
-function readStdin(): string {
+/** The raw bytes: decoding them strictly (cni/core/utf8.ts) is the dispatcher's job. */
+function readStdin(): Uint8Array | string {
   try {
-    return readFileSync(0, 'utf8');
+    return readFileSync(0);
   } catch {
     return ''; // no stdin (closed or a TTY error): decoding reports it
   }

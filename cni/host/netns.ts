@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /** Directories whose entries `ip -n NAME` can open by name (/var/run is /run on every modern distro). */
@@ -11,8 +10,4 @@ const NAMED_NETNS_DIRS = new Set(['/run/netns', '/var/run/netns']);
 export function ipIn(netns: string): string[] {
   if (NAMED_NETNS_DIRS.has(dirname(netns))) return ['ip', '-n', basename(netns)];
   return ['nsenter', `--net=${netns}`, 'ip'];
-}
-
-export function netnsExists(netns: string): boolean {
-  return netns !== '' && existsSync(netns);
 }

@@ -3,31 +3,38 @@ import { parseResult, type IpConfig, type Result } from '../core/result';
 import { startStopwatch, type Stopwatch } from '../core/stopwatch';
 import { flushUdpConntrack } from '../host/conntrack';
 import { ipBatch } from '../host/ip';
-import { netnsExists } from '../host/netns';
+import { netnsKind } from '../host/netns-kind';
 import { CommandError } from '../host/run';
+import { linkExists } from '../host/links';
 import { canonicalNetwork, parseCidr, type Cidr } from '../../ipam/net/cidr';
+import { parseIp } from '../../ipam/net/ip';
 import { bridgeMacFrom, bridgeShowLine, ensureBridge, explainBatchFailure, type BridgeSetup } from './bridge';
 import type { PluginRun } from './context';
 import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
-import { ipamExecAdd, ipamExecDel } from './ipam';
+import { ipamExecAdd, ipamExecDel, ipamHeldBefore } from './ipam';
 import { macFromIpv4, stableMac } from './names';
 import { buildResult, podRoutes } from './result';
-import { hostVethLines, setupPodSide, teardownVeth, type VethPlan } from './veth';
+import { hostVethLines, podHasInterface, setupPodSide, teardownVeth, type VethPlan } from './veth';
 
 function checkNetns(netns: string): void {
-  if (/[\s"'\\]/.test(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: "${netns}" contains whitespace or quotes`);
-  if (!netnsExists(netns)) throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} does not exist`);
+  const kind = netnsKind(netns);
+  if (kind === 'missing') throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} does not exist`);
+  if (kind === 'other') throw new CniError(ErrorCode.invalidEnvironment, `CNI_NETNS: ${netns} is not a network namespace`, 'expected /proc/PID/ns/net or a bind mount of one, such as /run/netns/NAME');
 }
 
 function cidrOf(ip: IpConfig): Cidr {
   const c = parseCidr(ip.address);
-  if (!c) throw new CniError(ErrorCode.invalidConfig, `ipam: "${ip.address}" in the IPAM result is not an address/prefix`);
+  if (!c) throw new CniError(ErrorCode.invalidConfig, `ipam: ${JSON.stringify(ip.address)} in the IPAM result is not an address/prefix`);
   return c;
 }
 
 /** The gateway addresses the bridge carries, with their subnet's prefix. */
 function gatewayCidrs(ips: IpConfig[]): Cidr[] {
-  return ips.filter((ip) => ip.gateway).map((ip) => parseCidr(`${ip.gateway}/${cidrOf(ip).prefix}`)!);
+  return ips.filter((ip) => ip.gateway !== undefined).map((ip) => {
+    const gw = parseIp(ip.gateway!);
+    if (!gw) throw new CniError(ErrorCode.invalidConfig, `ipam: gateway ${JSON.stringify(ip.gateway)} in the IPAM result is not an IP address`);
+    return { ip: gw, prefix: cidrOf(ip).prefix };
+  });
 }
 
 function podAddresses(ips: IpConfig[]): PodAddresses {
@@ -65,7 +72,7 @@ function publishWithRepair(run: PluginRun, net: NetworkRules, pod: PodAddresses,
 
 /**
  * The host batch: veth, bridge, and last the bridge's kind and MAC as the kernel reports them.
- * A leftover host veth is replaced first, so "File exists" can only be the pod's name.
+ * A leftover host veth was removed before (checkNotAttached), so "File exists" can only be the pod's name.
  */
 function createVeth(run: PluginRun, plan: VethPlan, bridge: BridgeSetup): string | undefined {
   const { cfg, runner } = run;
@@ -91,15 +98,41 @@ function checkHostIpFamilies(run: PluginRun, pod: PodAddresses): void {
   });
 }
 
-/** The steps after IPAM; throws after undoing nothing (the caller rolls back). */
-function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
+/**
+ * A repeated ADD (a runtime retrying after a timeout or a crash) must fail, as the spec says for
+ * an interface that exists, without touching what the first ADD built; so it is caught here,
+ * before IPAM. The host veth's name derives from the attachment: when it exists while the pod
+ * has no such interface, its pod end is elsewhere (an old namespace still held open), and it
+ * is a leftover of this attachment, removed so this ADD can build afresh.
+ */
+function checkNotAttached(run: PluginRun): void {
+  if (!linkExists(run.hostVeth)) return;
+  const { ifname, netns, containerId } = run.ctx.env;
+  if (podHasInterface(run.runner, { netns, podIfname: ifname })) {
+    throw new CniError(ErrorCode.invalidEnvironment, `CNI_IFNAME: ${ifname} already exists in ${netns} (an earlier ADD of this container made it; DEL it first)`, `container ${containerId}, host veth ${run.hostVeth}`);
+  }
+  run.ctx.log.warn(`removing host veth ${run.hostVeth}, left by an earlier ADD of this attachment`);
+  teardownVeth(run.runner, run.hostVeth);
+}
+
+/** IPAM's answer, checked before any of it reaches the kernel. */
+function checkIpamResult(ipam: Result): IpConfig[] {
   const ips = ipam.ips ?? [];
   if (!ips.length) throw new CniError(ErrorCode.invalidConfig, 'ipam: the IPAM plugin returned no address');
+  ips.forEach(cidrOf);
+  gatewayCidrs(ips);
+  return ips;
+}
+
+/** The steps after IPAM; each pushes the undo of what it made only once it made it (the caller rolls back). */
+function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock: Stopwatch): Result {
+  const ips = checkIpamResult(ipam);
   const { cfg, runner, ctx } = run;
   const pod = podAddresses(ips);
   checkHostIpFamilies(run, pod);
   const plan = vethPlan(run, pod);
   const bridge = ensureBridge(runner, cfg, cfg.isGateway ? gatewayCidrs(ips) : []);
+  // The host veth's name is this attachment's, and checkNotAttached removed any leftover: one that exists now is this call's.
   undo.push(() => teardownVeth(runner, plan.hostVeth));
   const bridgeMac = createVeth(run, plan, bridge);
   clock.lap('host side');
@@ -109,8 +142,8 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   const net: NetworkRules = { network: cfg.network, bridge: cfg.bridge, subnets: ips.map((ip) => canonicalNetwork(cidrOf(ip))), ipMasq: cfg.ipMasq };
   run.firewall.ensureNetwork(net, { force: bridge.created, recreated: bridge.created });
   const tag = ownerTag(run.hostVeth, cfg.network);
+  publishWithRepair(run, net, pod, tag); // adds nothing when it fails
   undo.push(() => run.firewall.unpublish((t) => t === tag));
-  publishWithRepair(run, net, pod, tag);
   flushUdpConntrack(runner, ctx.log, cfg.portMappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort));
   clock.lap(`rules (${run.firewall.kind})`);
   return buildResult({
@@ -124,13 +157,18 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
   });
 }
 
-/** ADD: IPAM, bridge, veth, pod addresses and routes, rules; everything created is undone if a later step fails. */
+/**
+ * ADD: IPAM, bridge, veth, pod addresses and routes, rules. When a step fails, what this call
+ * created is undone, and only that: not a first ADD's interface, addresses or ports.
+ */
 export function cmdAdd(run: PluginRun): Result {
   checkNetns(run.ctx.env.netns);
+  checkNotAttached(run);
   const clock = startStopwatch();
+  const heldBefore = ipamHeldBefore(run.ctx);
   const ipam = ipamExecAdd(run.ctx, run.runner);
   clock.lap('ipam');
-  const undo: Array<() => void> = [() => ipamExecDel(run.ctx, run.runner)];
+  const undo: Array<() => void> = heldBefore ? [] : [() => ipamExecDel(run.ctx, run.runner)];
   try {
     const result = setupHost(run, ipam, undo, clock);
     run.ctx.log.debug(`add: ${clock.summary()}`);

@@ -2,6 +2,7 @@ import { CniError, ErrorCode } from '../core/errors';
 import { ipJson, ipLinkDetails, type IpLink } from '../host/ip';
 import { linkExists } from '../host/links';
 import { CommandError, type Runner } from '../host/run';
+import { scriptLine } from '../host/script-words';
 import { ensureSysctl, readSysctl } from '../host/sysctl';
 import { cidrContains, parseCidr, type Cidr } from '../../ipam/net/cidr';
 import { formatIp } from '../../ipam/net/ip';
@@ -34,7 +35,7 @@ function createBridge(runner: Runner, cfg: TwillConfig): boolean {
   const mtu = cfg.mtu ? ['mtu', String(cfg.mtu)] : [];
   try {
     // A fixed MAC: otherwise the bridge takes its lowest port's MAC and changes it as pods come and go.
-    runner(['ip', 'link', 'add', cfg.bridge, 'address', stableMac(`bridge:${cfg.bridge}`), ...mtu, 'type', 'bridge']);
+    runner(['ip', 'link', 'add', 'name', cfg.bridge, 'address', stableMac(`bridge:${cfg.bridge}`), ...mtu, 'type', 'bridge']);
     skipLinkLocalDad(cfg.bridge); // still down: its link-local address comes with `link set up`
     return true;
   } catch (err) {
@@ -44,7 +45,7 @@ function createBridge(runner: Runner, cfg: TwillConfig): boolean {
 }
 
 function gatewayLine(cfg: TwillConfig, gw: Cidr): string {
-  return `addr replace ${formatIp(gw.ip)}/${gw.prefix} dev ${cfg.bridge}${gw.ip.family === 6 ? ' nodad' : ''}`;
+  return scriptLine('addr', 'replace', `${formatIp(gw.ip)}/${gw.prefix}`, 'dev', cfg.bridge, ...(gw.ip.family === 6 ? ['nodad'] : []));
 }
 
 /** forceAddress: addresses of the bridge inside a gateway's subnet that are not the gateway go. */
@@ -54,7 +55,7 @@ function staleAddressLines(runner: Runner, cfg: TwillConfig, gateways: Cidr[]): 
     const own = parseCidr(`${a.local}/${a.prefixlen}`);
     return own && a.scope !== 'link' && gateways.some((g) => cidrContains(g, own.ip) && formatIp(g.ip) !== a.local);
   });
-  return stale.map((a) => `addr del ${a.local}/${a.prefixlen} dev ${cfg.bridge}`);
+  return stale.map((a) => scriptLine('addr', 'del', `${a.local}/${a.prefixlen}`, 'dev', cfg.bridge));
 }
 
 function notABridge(cfg: TwillConfig, details?: string): CniError {
@@ -66,7 +67,7 @@ function notABridge(cfg: TwillConfig, details?: string): CniError {
  * kernel sees them in the plugin's own namespace (no extra exec on the hot path).
  */
 export function bridgeShowLine(cfg: TwillConfig): string {
-  return `link show dev ${cfg.bridge}`;
+  return scriptLine('link', 'show', 'dev', cfg.bridge);
 }
 
 /** The bridge's MAC from the batch's `link show` output (`ip -j -d`); anything but a bridge is refused. */
@@ -94,7 +95,7 @@ export function explainBatchFailure(runner: Runner, cfg: TwillConfig, err: unkno
  */
 export function ensureBridge(runner: Runner, cfg: TwillConfig, gateways: Cidr[]): BridgeSetup {
   const created = !linkExists(cfg.bridge) && createBridge(runner, cfg);
-  const lines = [`link set ${cfg.bridge} up${cfg.promiscMode ? ' promisc on' : ''}`];
+  const lines = [scriptLine('link', 'set', 'dev', cfg.bridge, 'up', ...(cfg.promiscMode ? ['promisc', 'on'] : []))];
   if (cfg.isGateway) {
     if (cfg.forceAddress && !created) lines.push(...staleAddressLines(runner, cfg, gateways));
     lines.push(...gateways.map((g) => gatewayLine(cfg, g)));

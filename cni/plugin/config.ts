@@ -3,9 +3,10 @@ import type { NetConf } from '../core/config';
 import { validateIfname } from '../core/env';
 import { CniError, ErrorCode } from '../core/errors';
 import type { Dns } from '../core/result';
+import { unsafeIfname } from '../core/safe-names';
 import { checkSchema } from '../core/validate';
 import { validateTwill } from '../generated/twill';
-import { parseIp } from '../../ipam/net/ip';
+import { formatIp, parseIp } from '../../ipam/net/ip';
 import { isUnicastMac } from './names';
 
 export const DEFAULT_BRIDGE = 'twill0';
@@ -55,14 +56,19 @@ interface RawPortMapping {
   hostIP?: string;
 }
 
+/** Every address: absent, or "" as containerd and CRI-O send for a pod without hostIP, or a wildcard. */
+const ANY_ADDRESS = new Set(['', '0.0.0.0', '::']);
+
 function loadPortMapping(p: RawPortMapping, i: number): PortMapping {
   const field = `runtimeConfig.portMappings[${i}]`;
-  const protocol = (p.protocol ?? 'tcp').toLowerCase();
-  if (protocol !== 'tcp' && protocol !== 'udp') throw bad(`${field}.protocol`, `"${p.protocol}" is not supported (tcp or udp)`);
+  // Protocol "" is Go's zero value: the default, as for the reference portmap.
+  const protocol = (p.protocol || 'tcp').toLowerCase();
+  if (protocol !== 'tcp' && protocol !== 'udp') throw bad(`${field}.protocol`, `${JSON.stringify(p.protocol)} is not supported (tcp or udp)`);
   const out: PortMapping = { hostPort: p.hostPort, containerPort: p.containerPort, protocol };
-  if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0' && p.hostIP !== '::') {
-    if (!parseIp(p.hostIP)) throw bad(`${field}.hostIP`, `"${p.hostIP}" is not an IP address`);
-    out.hostIP = p.hostIP;
+  if (p.hostIP !== undefined && !ANY_ADDRESS.has(p.hostIP)) {
+    const ip = parseIp(p.hostIP);
+    if (!ip) throw bad(`${field}.hostIP`, `${JSON.stringify(p.hostIP)} is not an IP address`);
+    out.hostIP = formatIp(ip); // one spelling, so overlapping publications compare equal
   }
   return out;
 }
@@ -89,22 +95,33 @@ function loadMac(conf: NetConf, args: CniArgs): string | undefined {
   const found = sources.find(([, v]) => v !== undefined && v !== '');
   if (!found) return undefined;
   const [field, mac] = found;
-  if (!isUnicastMac(mac!)) throw new CniError(field === 'CNI_ARGS MAC' ? ErrorCode.invalidEnvironment : ErrorCode.invalidConfig, `${field}: "${mac}" is not a unicast MAC address`);
+  if (!isUnicastMac(mac!)) throw new CniError(field === 'CNI_ARGS MAC' ? ErrorCode.invalidEnvironment : ErrorCode.invalidConfig, `${field}: ${JSON.stringify(mac)} is not a unicast MAC address`);
   return mac!.toLowerCase();
 }
 
+/** The dns capability as CONVENTIONS.md (and go-cni) spell it; older twill configs used the result's names. */
+interface DnsCapability extends Dns {
+  servers?: string[];
+  searches?: string[];
+}
+
+function capabilityDns(rc: DnsCapability): Dns {
+  const { servers, searches, ...rest } = rc;
+  return { ...rest, ...(servers ? { nameservers: servers } : {}), ...(searches ? { search: searches } : {}) };
+}
+
 function mergeDns(conf: NetConf): Dns | undefined {
-  const rc = (conf.runtimeConfig as { dns?: Dns } | undefined)?.dns;
+  const rc = (conf.runtimeConfig as { dns?: DnsCapability } | undefined)?.dns;
   const base = conf.dns as Dns | undefined;
   if (!rc && !base) return undefined;
-  return { ...base, ...rc };
+  return { ...base, ...(rc ? capabilityDns(rc) : {}) };
 }
 
 /** defaults → decode (schema) → validate: the plugin's view of its configuration. */
 export function loadTwillConfig(conf: NetConf, args: CniArgs): TwillConfig {
   checkSchema(validateTwill, conf);
   const bridge = (conf.bridge as string | undefined) ?? DEFAULT_BRIDGE;
-  const ifProblem = validateIfname(bridge);
+  const ifProblem = validateIfname(bridge) ?? unsafeIfname(bridge);
   if (ifProblem) throw bad('bridge', ifProblem);
   const isDefaultGateway = conf.isDefaultGateway === true;
   const rawMappings = ((conf.runtimeConfig as { portMappings?: RawPortMapping[] } | undefined)?.portMappings ?? []);

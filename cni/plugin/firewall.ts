@@ -9,9 +9,10 @@ import { formatCidr } from '../../ipam/net/cidr';
 import type { PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
 import { pruneNetworksIptables } from './iptables-prune';
-import { addPortMappingsIptables, ensureNetworkIptables, iptablesState, removePortMappingsIptables } from './iptables-rules';
+import { ensureNetworkIptables, iptablesState, removePortMappingsIptables, tryPublishIptables } from './iptables-rules';
 import { nftApplyNetwork, nftPruneNetworks } from './nft-prune';
 import { nftNetworkScript, nftPortMappingScript, nftRemovePortMappings, nftState } from './nft-rules';
+import { publicationsOf, publishChecked } from './publish';
 
 export type { NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
 
@@ -33,8 +34,8 @@ export interface Firewall {
   ensureNetwork(net: NetworkRules, opts: { force: boolean; recreated?: boolean }): void;
   /** GC: the state of bridges that are gone, and of `scope.network` when none of its attachments is left. */
   pruneNetworks(scope: PruneScope): void;
-  /** Throws code 104 when a host port is already published by another pod. */
-  publish(opts: PublishOptions): void;
+  /** Adds the pod's ports unless one is taken (iptables: or overlapped) already; then adds nothing and says false. */
+  tryPublish(opts: PublishOptions): boolean;
   unpublish(owned: (tag: string) => boolean): RemovedMapping[];
   state(): FirewallState;
 }
@@ -73,11 +74,6 @@ function addScope(net: NetworkRules, recreated: boolean | undefined): PruneScope
   return { bridgeExists: linkExists, ...(recreated ? { recreated: net.bridge } : {}) };
 }
 
-function portInUse(mappings: PortMapping[], details: string): CniError {
-  const ports = mappings.map((m) => `${m.hostIP ? `${m.hostIP}:` : ''}${m.hostPort}/${m.protocol}`).join(', ');
-  return new CniError(ErrorCode.portInUse, `runtimeConfig.portMappings: host port already published by another pod (one of ${ports})`, details);
-}
-
 function nftFirewall(runner: Runner): Firewall {
   return {
     kind: 'nftables',
@@ -85,11 +81,13 @@ function nftFirewall(runner: Runner): Firewall {
       applyOnce(net.bridge, nftNetworkScript(net), force, () => nftApplyNetwork(runner, net, addScope(net, recreated)));
     },
     pruneNetworks: (scope) => forgetMarkers(nftPruneNetworks(runner, scope)),
-    publish: ({ mappings, pod, tag }) => {
+    // `create` fails the whole transaction when a key exists: nothing is added then.
+    tryPublish: ({ mappings, pod, tag }) => {
       try {
         nftApply(runner, nftPortMappingScript(mappings, pod, tag));
+        return true;
       } catch (err) {
-        if (err instanceof CommandError && /File exists/.test(err.stderr)) throw portInUse(mappings, err.stderr.trim());
+        if (err instanceof CommandError && /File exists/.test(err.stderr)) return false;
         throw err;
       }
     },
@@ -109,10 +107,7 @@ function iptablesFirewall(runner: Runner): Firewall {
     ensureNetwork: (net, { force, recreated }) =>
       applyOnce(net.bridge, iptablesMarker(net), force, () => ensureNetworkIptables(runner, net, addScope(net, recreated))),
     pruneNetworks: (scope) => forgetMarkers(pruneNetworksIptables(runner, scope)),
-    publish: ({ mappings, pod, tag }) => {
-      const taken = addPortMappingsIptables(runner, { mappings, pod, tag });
-      if (taken) throw portInUse([taken], `${taken.protocol}/${taken.hostPort} has a DNAT rule in chain TWILL-HOSTPORTS`);
-    },
+    tryPublish: (opts) => tryPublishIptables(runner, opts),
     unpublish: (owned) => removePortMappingsIptables(runner, owned),
     state: () => iptablesState(runner),
   };
@@ -126,7 +121,7 @@ function noFirewall(): Firewall {
     ensureNetwork: (net) => {
       if (net.ipMasq) throw missing();
     },
-    publish: () => {
+    tryPublish: () => {
       throw missing();
     },
     unpublish: () => [],
@@ -142,9 +137,15 @@ export function selectFirewall(runner: Runner, pathVar: string | undefined): Fir
   return noFirewall();
 }
 
-/** Publishes a pod's ports; localhost:hostPort needs route_localnet, as DNATed packets keep 127.0.0.1 until masqueraded. */
+/**
+ * Publishes a pod's ports, or fails with 104 having added nothing (cni/plugin/publish.ts);
+ * localhost:hostPort needs route_localnet, as DNATed packets keep 127.0.0.1 until masqueraded.
+ */
 export function publishPorts(fw: Firewall, opts: PublishOptions): void {
   if (!opts.mappings.length) return;
   if (opts.pod.ipv4) ensureSysctl(`net/ipv4/conf/${opts.bridge}/route_localnet`, '1');
-  fw.publish(opts);
+  publishChecked(
+    { tryPublish: () => fw.tryPublish(opts), published: () => fw.state().published, removeOwn: () => void fw.unpublish((t) => t === opts.tag) },
+    publicationsOf(opts.mappings, opts.pod, opts.tag),
+  );
 }

@@ -6,7 +6,7 @@ import type { PluginRun } from './context';
 import { ownerTag } from './firewall';
 import { ipamExecMaintenance } from './ipam';
 import { HOST_VETH_PATTERN, hostVethName } from './names';
-import { teardownVeth } from './veth';
+import { ownerAliasLine, teardownVeth } from './veth';
 
 /**
  * The bridge's host veths sorted for GC. Networks may share a bridge, so a veth is this
@@ -39,7 +39,7 @@ function collectVeths(run: PluginRun, validVeths: Set<string>, failures: string[
     }
   }
   try {
-    ipBatch(run.runner, unaliased.map((veth) => `link set ${veth} alias "${ownerTag(veth, run.cfg.network)}"`));
+    ipBatch(run.runner, unaliased.map((veth) => ownerAliasLine(veth, run.cfg.network)));
   } catch (err) {
     failures.push(`owner aliases: ${(err as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { parseResult, type Result } from '../core/result';
 import type { Runner } from '../host/run';
 import { CommandError } from '../host/run';
 import { findInPath } from '../host/which';
-import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from '../../ipam/index';
+import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamHolds, ipamStatus } from '../../ipam/index';
 import { IN_PROCESS_IPAM } from './config';
 
 /**
@@ -51,6 +51,15 @@ export function ipamExecAdd(ctx: Context, runner: Runner): Result {
     if (err instanceof CniError) throw err;
     throw new CniError(ErrorCode.decode, 'ipam: delegated plugin printed no JSON result', out.slice(0, 500));
   }
+}
+
+/**
+ * Whether the attachment held addresses before this ADD, which its rollback then must not
+ * release. Only twill-ipam can tell; a delegated plugin's successful ADD made a new allocation
+ * (host-local refuses a second one for the same attachment).
+ */
+export function ipamHeldBefore(ctx: Context): boolean {
+  return inProcess(ctx) && ipamHolds({ conf: ctx.conf, env: ctx.env });
 }
 
 /**

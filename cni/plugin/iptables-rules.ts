@@ -1,9 +1,11 @@
 import { iptablesRestore, iptablesSave, parseSave, type IpFamily, type SavedTable } from '../host/iptables';
 import { CommandError, type Runner } from '../host/run';
+import { literal, quoted } from '../host/script-words';
 import { formatCidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
-import type { FirewallState, NetworkRules, PodAddresses, PruneScope, RemovedMapping } from './firewall-types';
+import type { FirewallState, NetworkRules, PodAddresses, PruneScope, PublishedPort, RemovedMapping } from './firewall-types';
 import { deleteLine, iptablesStaleRules, legacyRules, netCommentText } from './iptables-prune';
+import { overlaps, publicationsOf } from './publish';
 
 /**
  * The iptables fallback, for nodes without nft: the same behaviour as the nftables rules,
@@ -22,7 +24,7 @@ interface TableRules {
 }
 
 function netComment(net: NetworkRules): string {
-  return `-m comment --comment "${netCommentText(net.bridge, net.network)}"`;
+  return `-m comment --comment ${quoted(netCommentText(net.bridge, net.network))}`;
 }
 
 /** What one network needs in each table (iptables-save's own spelling, so presence is a string match). */
@@ -30,18 +32,19 @@ function networkRules(net: NetworkRules, family: IpFamily): TableRules[] {
   const subnets = net.subnets.filter((s) => s.ip.family === family).map(formatCidr);
   const loop = family === 4 ? '127.0.0.0/8' : '::1/128';
   const c = netComment(net);
+  const bridge = literal(net.bridge);
   const nat: string[] = [
     `-A PREROUTING -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
     `-A OUTPUT -m addrtype --dst-type LOCAL -j ${HOSTPORTS}`,
     `-A POSTROUTING -j ${POSTROUTING}`,
     `-A ${POSTROUTING} -s ${loop} -m conntrack --ctstate DNAT -j MASQUERADE`,
-    ...subnets.map((s) => `-A ${POSTROUTING} -s ${s} -o ${net.bridge} ${c} -m conntrack --ctstate DNAT -j MASQUERADE`),
-    ...(net.ipMasq ? subnets.map((s) => `-A ${POSTROUTING} -s ${s} ! -o ${net.bridge} ${c} -j MASQUERADE`) : []),
+    ...subnets.map((s) => `-A ${POSTROUTING} -s ${s} -o ${bridge} ${c} -m conntrack --ctstate DNAT -j MASQUERADE`),
+    ...(net.ipMasq ? subnets.map((s) => `-A ${POSTROUTING} -s ${s} ! -o ${bridge} ${c} -j MASQUERADE`) : []),
   ];
   const filter = [
     `-A FORWARD -j ${FORWARD}`,
-    `-A ${FORWARD} -i ${net.bridge} ! -o ${net.bridge} ${c} -j ${ISOLATE}`,
-    `-A ${ISOLATE} -o ${net.bridge} ${c} -j DROP`,
+    `-A ${FORWARD} -i ${bridge} ! -o ${bridge} ${c} -j ${ISOLATE}`,
+    `-A ${ISOLATE} -o ${bridge} ${c} -j DROP`,
   ];
   return [
     { table: 'nat', chains: [HOSTPORTS, POSTROUTING], rules: nat },
@@ -83,31 +86,36 @@ export function ensureNetworkIptables(runner: Runner, net: NetworkRules, scope: 
 }
 
 function dnatRule(m: PortMapping, podIp: string, tag: string): string {
-  const dest = podIp.includes(':') ? `[${podIp}]:${m.containerPort}` : `${podIp}:${m.containerPort}`;
-  const hostIp = m.hostIP ? `-d ${m.hostIP}/${m.hostIP.includes(':') ? 128 : 32} ` : '';
-  return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment "${tag}" -j DNAT --to-destination ${dest}`;
+  const dest = podIp.includes(':') ? `[${literal(podIp)}]:${m.containerPort}` : `${literal(podIp)}:${m.containerPort}`;
+  const hostIp = m.hostIP ? `-d ${literal(m.hostIP)}/${m.hostIP.includes(':') ? 128 : 32} ` : '';
+  return `-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} -m ${m.protocol} --dport ${m.hostPort} -m comment --comment ${quoted(tag)} -j DNAT --to-destination ${dest}`;
 }
 
-function hostPortInUse(saved: SavedTable, m: PortMapping): boolean {
-  const hostIp = m.hostIP ? `-d ${m.hostIP}/` : '';
-  return saved.rules.some((r) => r.startsWith(`-A ${HOSTPORTS} ${hostIp}-p ${m.protocol} `) && r.includes(`--dport ${m.hostPort} `));
+/** The DNAT rules in a saved nat table, as publications. */
+function publishedIn(saved: SavedTable, family: IpFamily): PublishedPort[] {
+  return saved.rules.flatMap((r) => {
+    const tag = dnatTag(r);
+    if (tag === undefined) return [];
+    const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
+    return [{ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) }];
+  });
 }
 
-/** Adds a pod's DNAT rules; returns the mapping that is already published, if any (nothing is added then). */
-export function addPortMappingsIptables(runner: Runner, opts: { mappings: PortMapping[]; pod: PodAddresses; tag: string }): PortMapping | undefined {
+/**
+ * Adds a pod's DNAT rules unless one of them overlaps a rule already there (its own leftovers
+ * included): then it adds nothing and says false. iptables has no atomic "create", so this is
+ * a check before; the check after (cni/plugin/publish.ts) covers concurrent ADDs.
+ */
+export function tryPublishIptables(runner: Runner, opts: { mappings: PortMapping[]; pod: PodAddresses; tag: string }): boolean {
+  const mine = publicationsOf(opts.mappings, opts.pod, opts.tag);
   const perFamily: Array<[IpFamily, string | undefined]> = [[4, opts.pod.ipv4], [6, opts.pod.ipv6]];
   const plans = perFamily
     .filter(([, ip]) => ip)
-    .map(([family, ip]) => {
-      const mappings = opts.mappings.filter((m) => mappingAppliesTo(m, family));
-      return { family, ip: ip!, mappings, saved: parseSave(iptablesSave(runner, family, 'nat')) };
-    });
-  for (const p of plans) {
-    const taken = p.mappings.find((m) => hostPortInUse(p.saved, m));
-    if (taken) return taken;
-  }
+    .map(([family, ip]) => ({ family, ip: ip!, mappings: opts.mappings.filter((m) => mappingAppliesTo(m, family)), saved: parseSave(iptablesSave(runner, family, 'nat')) }));
+  const existing = plans.flatMap((p) => publishedIn(p.saved, p.family));
+  if (mine.some((m) => existing.some((e) => overlaps(m, e)))) return false;
   for (const p of plans) iptablesRestore(runner, p.family, 'nat', p.mappings.map((m) => dnatRule(m, p.ip, opts.tag)));
-  return undefined;
+  return true;
 }
 
 function mappingOf(rule: string): RemovedMapping {
@@ -153,11 +161,8 @@ export function iptablesState(runner: Runner): FirewallState {
     for (const r of saved.rules) {
       const masq = MASQUERADE_RULE.exec(r);
       if (masq) state.masqueraded.add(masq[1]);
-      const tag = dnatTag(r);
-      if (tag === undefined) continue;
-      const hostIP = / -d (\S+?)\/\d+ /.exec(r)?.[1];
-      state.published.push({ ...mappingOf(r), tag, family, ...(hostIP ? { hostIP } : {}) });
     }
+    state.published.push(...publishedIn(saved, family));
   }
   return state;
 }

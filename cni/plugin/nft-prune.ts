@@ -2,7 +2,7 @@ import { nftApply, nftListElements, type NftElement } from '../host/nft';
 import { CommandError, type Runner } from '../host/run';
 import { formatCidr } from '../../ipam/net/cidr';
 import type { NetworkRules, PruneScope } from './firewall-types';
-import { elementText, networkTag, nftNetworkScript, TABLE } from './nft-rules';
+import { deleteElementLines, networkTag, nftNetworkScript, TABLE } from './nft-rules';
 
 /**
  * Per-network elements of `inet twill` that outlived their network. Subnet elements carry their
@@ -63,6 +63,7 @@ export function nftApplyNetwork(runner: Runner, net: NetworkRules, scope: PruneS
 /** GC's prune; returns the bridges whose elements went. */
 export function nftPruneNetworks(runner: Runner, scope: PruneScope): string[] {
   const stale = nftStaleElements(nftListElements(runner, 'inet', TABLE), scope);
-  if (stale.length) nftApply(runner, stale.map((e) => `delete element inet ${TABLE} ${e.map} { ${elementText(e)} }\n`).join(''));
+  const lines = deleteElementLines(stale);
+  if (lines.length) nftApply(runner, `${lines.join('\n')}\n`);
   return [...new Set(stale.map((e) => bridgeOf(e)!))];
 }

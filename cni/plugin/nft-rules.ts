@@ -1,5 +1,6 @@
 import { nftApply, nftListElements, type NftElement } from '../host/nft';
 import type { Runner } from '../host/run';
+import { literal, quoted } from '../host/script-words';
 import { formatCidr, type Cidr } from '../../ipam/net/cidr';
 import { mappingAppliesTo, type PortMapping } from './config';
 import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from './firewall-types';
@@ -66,8 +67,22 @@ export function networkTag(bridge: string, network: string): string {
 
 /** An element as an nft script writes it: interface names quoted. */
 export function elementText(e: NftElement): string {
-  if (e.map === 'bridges' || e.map === 'same_bridge') return e.key.split(' . ').map((k) => `"${k}"`).join(' . ');
-  return e.key;
+  if (e.map === 'bridges' || e.map === 'same_bridge') return e.key.split(' . ').map((k) => quoted(k)).join(' . ');
+  return e.key.split(' . ').map(literal).join(' . ');
+}
+
+/**
+ * Delete lines for stale elements. One whose name no script can carry (left by a twill that did
+ * not yet refuse such names) is skipped: failing on it would fail every later ADD of the node.
+ */
+export function deleteElementLines(stale: NftElement[]): string[] {
+  return stale.flatMap((e) => {
+    try {
+      return [`delete element ${T} ${e.map} { ${elementText(e)} }`];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -75,11 +90,12 @@ export function elementText(e: NftElement): string {
  * and the network's own added, all in one transaction.
  */
 export function nftNetworkScript(net: NetworkRules, stale: NftElement[] = []): string {
-  const tag = `comment "${networkTag(net.bridge, net.network)}"`;
+  const tag = `comment ${quoted(networkTag(net.bridge, net.network))}`;
+  const bridge = quoted(net.bridge);
   const lines = [
-    ...stale.map((e) => `delete element ${T} ${e.map} { ${elementText(e)} }`),
-    `add element ${T} bridges { "${net.bridge}" }`,
-    `add element ${T} same_bridge { "${net.bridge}" . "${net.bridge}" }`,
+    ...deleteElementLines(stale),
+    `add element ${T} bridges { ${bridge} }`,
+    `add element ${T} same_bridge { ${bridge} . ${bridge} }`,
     ...net.subnets.map((s) => `add element ${T} ${setName('pods', s)} { ${formatCidr(s)} ${tag} }`),
     ...(net.ipMasq ? net.subnets.map((s) => `add element ${T} ${setName('masq', s)} { ${formatCidr(s)} ${tag} }`) : []),
   ];
@@ -91,9 +107,9 @@ function mappingElements(m: PortMapping, pod: PodAddresses): Array<{ map: string
   const families: Array<[4 | 6, string | undefined]> = [[4, pod.ipv4], [6, pod.ipv6]];
   for (const [family, podIp] of families) {
     if (!podIp || !mappingAppliesTo(m, family)) continue;
-    const value = `${podIp} . ${m.containerPort}`;
+    const value = `${literal(podIp)} . ${m.containerPort}`;
     if (m.hostIP === undefined) out.push({ map: `hostports${family}`, key: `${m.protocol} . ${m.hostPort}`, value });
-    else out.push({ map: `hostports${family}ip`, key: `${m.hostIP} . ${m.protocol} . ${m.hostPort}`, value });
+    else out.push({ map: `hostports${family}ip`, key: `${literal(m.hostIP)} . ${m.protocol} . ${m.hostPort}`, value });
   }
   return out;
 }
@@ -102,7 +118,7 @@ function mappingElements(m: PortMapping, pod: PodAddresses): Array<{ map: string
 export function nftPortMappingScript(mappings: PortMapping[], pod: PodAddresses, tag: string): string {
   return mappings
     .flatMap((m) => mappingElements(m, pod))
-    .map((e) => `create element ${T} ${e.map} { ${e.key} comment "${tag}" : ${e.value} }\n`)
+    .map((e) => `create element ${T} ${e.map} { ${e.key} comment ${quoted(tag)} : ${e.value} }\n`)
     .join('');
 }
 

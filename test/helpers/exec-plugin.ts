@@ -68,8 +68,9 @@ function parse(stdout: string): any {
   }
 }
 
-function stdinOf(config: unknown): string {
-  return typeof config === 'string' ? config : JSON.stringify(config);
+/** A string or bytes (e.g. deliberately invalid UTF-8) are sent as they are, anything else as JSON. */
+function stdinOf(config: unknown): string | Uint8Array {
+  return typeof config === 'string' || config instanceof Uint8Array ? config : JSON.stringify(config);
 }
 
 /** Runs a plugin as a runtime does: fresh process, env + stdin, result on stdout. */

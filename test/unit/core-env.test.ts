@@ -127,11 +127,33 @@ describe('interface name rules', () => {
     ['net1.100'],
     ['veth-pod_1'],
     ['x'.repeat(15)],
-    ['é'.repeat(7)], // 14 bytes
-    ['...'],
   ])('accepts %j', (name) => {
     expect(validateIfname(name)).toBeUndefined();
     expect(loadEnv(envFor('ADD', { CNI_IFNAME: name })).ifname).toBe(name);
+  });
+
+  // The kernel takes these, and DEL does (what it never created it finds nothing of); ADD and
+  // CHECK write the name into `ip -batch` scripts, so they take only what those read literally.
+  test.each([
+    ['é'.repeat(7)], // 14 bytes
+    ['...'],
+    ['eth0#'],
+    ['"eth1"'],
+    ["'eth1'"],
+    ['eth\\1'],
+    ['eth;1'],
+    ['-eth1'],
+    ['eth*'],
+    ['eth+'],
+    ['eth\uFFFD'],
+  ])('%j: the kernel allows it, DEL takes it, ADD and CHECK refuse it with code 4', (name) => {
+    expect(validateIfname(name)).toBeUndefined();
+    expect(loadEnv(envFor('DEL', { CNI_IFNAME: name })).ifname).toBe(name);
+    for (const verb of ['ADD', 'CHECK']) {
+      const err = failure(() => loadEnv(envFor(verb, { CNI_IFNAME: name })));
+      expect(err.code).toBe(ErrorCode.invalidEnvironment);
+      expect(err.message).toMatch(/^CNI_IFNAME: .*(may hold only letters|not UTF-8)/);
+    }
   });
 
   test.each([
