@@ -1,7 +1,6 @@
 # twill: `make demo` runs the main job, `make test` runs every test, `make bench` the benchmarks.
 # Node 24 comes from node_modules (the `node` dev dependency), never the system's Node.
 NODE := $(CURDIR)/node_modules/.bin/node
-JEST := $(NODE) $(CURDIR)/node_modules/jest/bin/jest.js
 SOURCES := $(shell find cni ipam daemonset -name '*.ts' -o -name '*.json' -o -name '*.mjs' 2>/dev/null)
 
 .PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean install

@@ -22,10 +22,6 @@ import { sh, uniqueName } from './netns';
 export const PODMAN = '/usr/bin/podman';
 export const IMAGE = 'localhost/twill-busybox';
 
-export function hasPodman(): boolean {
-  return [PODMAN, '/usr/sbin/runc', '/bin/busybox', '/usr/bin/nsenter', '/usr/bin/unshare', '/usr/bin/curl'].every((p) => fs.existsSync(p));
-}
-
 /**
  * Host paths podman, runc or libcni create on first use whatever the configuration says,
  * children before parents: removed at teardown when they did not exist before (dirs only if empty).
