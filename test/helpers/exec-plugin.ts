@@ -60,6 +60,11 @@ export function cniEnv(call: PluginCall): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
+/** A finished plugin process as a test reads it: exit code, output, stdout as JSON when it is JSON. */
+export function pluginRunOf(r: { status: number | null; stdout: string; stderr: string }): PluginRun {
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
+}
+
 function parse(stdout: string): any {
   try {
     return JSON.parse(stdout);
@@ -77,7 +82,7 @@ function stdinOf(config: unknown): string | Uint8Array {
 export function execPlugin(call: PluginCall): PluginRun {
   const [cmd, args] = pluginArgv(call);
   const r = spawnSync(cmd, args, { env: cniEnv(call), input: stdinOf(call.config), encoding: 'utf8', timeout: call.timeoutMs });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
+  return pluginRunOf(r);
 }
 
 /** The same, without blocking: for concurrency tests. */

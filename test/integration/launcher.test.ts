@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, execPlugin } from '../helpers/exec-plugin';
+import { DIST, execPlugin, pluginRunOf } from '../helpers/exec-plugin';
 import { describeRoot } from '../helpers/netns';
 import { netConf, useNode } from './plugin-support';
 
@@ -59,13 +59,7 @@ function bundlesWith(runtime: (path: string) => void): string {
 
 function version(dir: string, plugin: string, extra: Record<string, string | undefined> = {}, cwd?: string) {
   const r = spawnSync(join(dir, plugin), [], { env: { PATH: NO_NODE_PATH, CNI_COMMAND: 'VERSION', ...extra } as NodeJS.ProcessEnv, input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', cwd });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return pluginRunOf(r);
 }
 
 describe('dist/', () => {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cniEnv, DIST, execPlugin, type PluginRun } from '../helpers/exec-plugin';
+import { cniEnv, DIST, execPlugin, pluginRunOf, type PluginRun } from '../helpers/exec-plugin';
 import { describeRoot, sh } from '../helpers/netns';
 import { TestNode } from '../helpers/node';
 import { netConf, type Json } from './plugin-support';
@@ -125,13 +125,7 @@ describeRoot('twill plugin: unsafe characters in every field', () => {
     const script = raw.map(([k], i) => `export ${k}="$TW_PRE${i}$(printf '\\377')$TW_SUF${i}"; `).join('') + 'exec "$0"';
     const envAll = { ...cniEnv({ ...call, env: Object.fromEntries(Object.entries(call.env).filter(([, v]) => !v.includes(FF))) }), ...vars };
     const r = spawnSync('ip', ['netns', 'exec', node.name, 'sh', '-c', script, join(DIST, 'twill')], { env: envAll, input: stdin, encoding: 'utf8', timeout: 30_000 });
-    let json: any;
-    try {
-      json = JSON.parse(r.stdout);
-    } catch {
-      json = undefined;
-    }
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+    return pluginRunOf(r);
   }
 
   function expectRefused(r: PluginRun, code: number, field: string): void {

@@ -5,7 +5,7 @@
 // looked right there. Here the plugin must ask the kernel about its own namespace.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cniEnv, DIST, type PluginRun } from '../helpers/exec-plugin';
+import { cniEnv, DIST, pluginRunOf, type PluginRun } from '../helpers/exec-plugin';
 import { describeRoot } from '../helpers/netns';
 import type { Attachment } from '../helpers/node';
 import { hostVethOf, netConf, podIp, useNode, type Json } from './plugin-support';
@@ -24,13 +24,7 @@ describeRoot('twill plugin: run through nsenter --net without a mount namespace'
       netns: att.pod ? `/run/netns/${att.pod}` : undefined,
     });
     const r = spawnSync('nsenter', [`--net=/run/netns/${node().name}`, join(DIST, 'twill')], { env, input: JSON.stringify(conf), encoding: 'utf8', timeout: 30_000 });
-    let json: any;
-    try {
-      json = JSON.parse(r.stdout);
-    } catch {
-      json = undefined;
-    }
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+    return pluginRunOf(r);
   }
 
   function addVia(conf: Json): { run: PluginRun; att: Attachment } {
