@@ -12,7 +12,7 @@
 //   mounts exist only there and vanish with it.
 // - podman 4.3 writes a few things it cannot be told to put elsewhere (libcni's result cache,
 //   c/image's blob-info cache, runc's state dir); those it creates are removed at teardown.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 
 [network]
 network_backend = "cni"
-cni_plugin_dirs = ["${DIST}", "${REFERENCE_PLUGINS}"]
+cni_plugin_dirs = ["${dir}/cni-bin", "${REFERENCE_PLUGINS}"]
 network_config_dir = "${dir}/net.d"
 
 [engine]
@@ -122,7 +122,10 @@ export class PodmanNode {
 
   private constructor() {
     this.newHostPaths = HOST_PATHS.filter((p) => !fs.existsSync(p));
-    for (const d of ['net.d', 'engine/tmp', 'engine/volumes', 'tmp', 'storage']) fs.mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['net.d', 'engine/tmp', 'engine/volumes', 'tmp', 'storage', 'cni-bin']) fs.mkdirSync(join(this.dir, d), { recursive: true });
+    // podman runs twill from a plain copy of dist/, as an operator installs it: no symlink into
+    // node_modules, no Node on the PATH it gives the plugin.
+    execFileSync('cp', [...fs.readdirSync(DIST).map((f) => join(DIST, f)), join(this.dir, 'cni-bin')]);
     fs.writeFileSync(join(this.dir, 'containers.conf'), containersConf(this.dir));
     fs.writeFileSync(join(this.dir, 'storage.conf'), storageConf(this.dir, this.driver));
     this.env = {
