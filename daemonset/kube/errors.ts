@@ -86,3 +86,14 @@ export class KubeConfigError extends Error {
     this.source = opts.source;
   }
 }
+
+/** A cluster CIDR setting that cannot be a subnet pool; `field` names the setting. */
+export class SubnetConfigError extends Error {
+  readonly field: string;
+
+  constructor(opts: { field: string; detail: string }) {
+    super(`${opts.field}: ${opts.detail}`);
+    this.name = 'SubnetConfigError';
+    this.field = opts.field;
+  }
+}
