@@ -64,6 +64,7 @@ export class NodeInformer {
   private rv = '';
   private synced = false;
   private signalPending = false;
+  private expiredInARow = 0;
   private running: Promise<void> | undefined;
   private readonly stopper = new AbortController();
   private readonly syncWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -125,6 +126,8 @@ export class NodeInformer {
       this.log.info('node watch expired, relisting', { resourceVersion: this.rv, error: errorMessage(err) });
       this.rv = '';
       this.restarted('expired');
+      // Expired again before any event: a server stuck answering 410 must not get a tight relist loop.
+      if (++this.expiredInARow > 1) await sleep(this.backoff.next(), this.stopper.signal);
       return;
     }
     this.counters.errors++;
@@ -180,6 +183,7 @@ export class NodeInformer {
   }
 
   private apply(event: NodeWatchEvent): void {
+    this.expiredInARow = 0;
     if (event.type === 'BOOKMARK') {
       this.rv = event.resourceVersion || this.rv;
       return;

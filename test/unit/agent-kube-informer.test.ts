@@ -159,6 +159,20 @@ describe('failures', () => {
     expect(i.counters.errors).toBe(1);
   });
 
+  test('a server answering every watch with 410 gets backed-off relists, not a tight loop', async () => {
+    createSimulatedNodes(api, 2);
+    const i = startInformer();
+    await i.waitForSync();
+    const disarm = api.faults.inject({ verb: 'watch', status: 410 });
+    api.closeWatches();
+    await new Promise((r) => setTimeout(r, 400));
+    disarm();
+    api.delete(nodes, 'sim-0');
+    await converged(i);
+    expect(i.counters.relists).toBeGreaterThan(1);
+    expect(i.counters.relists).toBeLessThan(20);
+  });
+
   test('410 on a continue token mid-list starts the list over', async () => {
     createSimulatedNodes(api, 4);
     const client = agentClientFor(api);
