@@ -66,7 +66,8 @@ export interface ServingCert {
 export function makeServingCert(now = new Date()): ServingCert {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // Positive and minimal DER: a first byte of 0x00 followed by one below 0x80 is "illegal padding".
+  serial[0] = (serial[0] & 0x7f) | 0x01;
   const validity = seq(utcTime(new Date(now.getTime() - 3600_000)), utcTime(new Date(now.getTime() + 86400_000)));
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const tbs = seq(explicit(0, integer(Buffer.from([2]))), integer(serial), ECDSA_SHA256, NAME, validity, NAME, spki, extensions());
