@@ -56,12 +56,12 @@ export async function forceBatch(runner: AsyncRunner, argv: string[], lines: str
 }
 
 /**
- * Runs read-only `ip -j` commands in one exec and returns each one's parsed JSON (undefined for
- * a command that failed, e.g. `link show dev X` when X does not exist). In JSON mode each
- * successful command prints exactly one line, so the output lines pair with the lines that did
- * not fail, in order.
+ * Runs read-only `ip -j` commands in one exec and returns each one's output line (undefined for
+ * a command that failed, e.g. `link show dev X` when X does not exist). Each successful command
+ * prints exactly one line (JSON for those that honour -j; `neigh get` prints its text line), so
+ * the output lines pair with the commands that did not fail, in order.
  */
-export async function ipReadBatch(runner: AsyncRunner, commands: string[], ip: string[] = ['ip', '-d']): Promise<Array<unknown[] | undefined>> {
+export async function ipReadBatch(runner: AsyncRunner, commands: string[], ip: string[] = ['ip', '-d']): Promise<Array<string | undefined>> {
   const run = await forceBatch(runner, [...ip, '-j'], commands);
   const failed = new Set(run.failures.map((f) => f.index));
   const outputs = run.stdout.split('\n').filter((l) => l.trim());
@@ -69,11 +69,16 @@ export async function ipReadBatch(runner: AsyncRunner, commands: string[], ip: s
   if (outputs.length !== succeeded.length) {
     throw new Error(`ip -batch printed ${outputs.length} results for ${succeeded.length} successful commands`);
   }
-  const results: Array<unknown[] | undefined> = commands.map(() => undefined);
+  const results: Array<string | undefined> = commands.map(() => undefined);
   succeeded.forEach((i, k) => {
-    results[i] = JSON.parse(outputs[k]) as unknown[];
+    results[i] = outputs[k];
   });
   return results;
+}
+
+/** A JSON output line of ipReadBatch, parsed; undefined for a failed command. */
+export function jsonLine(line: string | undefined): unknown[] | undefined {
+  return line === undefined ? undefined : (JSON.parse(line) as unknown[]);
 }
 
 /** Runs `argv -batch -` over `lines`, stopping at the first failing line (a CommandError naming it). */

@@ -1,5 +1,4 @@
-import { canonicalNetwork, formatCidr, parseCidr } from '../../ipam/net/cidr';
-import { formatIp } from '../../ipam/net/ip';
+import { canonicalIp, subnetOf } from './addr';
 import { vtepMac } from './config';
 import { overlayMtu } from './underlay';
 import type { ActualDevice, DeviceSpec, OverlayConfig, Underlay } from './types';
@@ -13,10 +12,10 @@ import type { ActualDevice, DeviceSpec, OverlayConfig, Underlay } from './types'
 export type DeviceAction = 'created' | 'recreated' | 'updated' | 'unchanged';
 
 export function planDevice(config: OverlayConfig, underlay: Underlay): DeviceSpec {
-  const own = config.podCIDRs.map(parseCidr).filter((c) => c !== undefined);
+  const own = config.podCIDRs.map(subnetOf).filter((c) => c !== undefined);
   // The network address of each own subnet as a host address (flannel's /32): traffic from the
   // node itself to remote pods then leaves with a source the peers route back over the overlay.
-  const addresses = own.map((c) => `${formatIp(canonicalNetwork(c).ip)}/${c.ip.family === 4 ? 32 : 128}`);
+  const addresses = own.map((c) => `${c.network}/${c.family === 4 ? 32 : 128}`);
   return { name: config.device, vni: config.vni, port: config.port, mac: vtepMac(config.nodeName, config.vni), mtu: overlayMtu(config, underlay), underlay, addresses };
 }
 
@@ -61,8 +60,7 @@ export function deviceLines(spec: DeviceSpec, actual: ActualDevice | undefined):
   return { action: lines.length ? 'updated' : 'unchanged', lines };
 }
 
-/** Canonical "address/prefix" for comparing with what the kernel prints. */
+/** Canonical "address/prefix" (host bits kept) for comparing with what the kernel prints. */
 export function hostAddress(local: string, prefixlen: number): string {
-  const c = parseCidr(`${local}/${prefixlen}`);
-  return c ? formatCidr(c) : `${local}/${prefixlen}`;
+  return `${canonicalIp(local) ?? local}/${prefixlen}`;
 }

@@ -1,6 +1,5 @@
 import { isUnicastMac } from '../../cni/plugin/names';
-import { canonicalNetwork, formatCidr, networkAddress, parseCidr, type Cidr } from '../../ipam/net/cidr';
-import { formatIp, parseIp } from '../../ipam/net/ip';
+import { canonicalIp, subnetOf, type Subnet } from './addr';
 import type { OverlayConfig, Peer, PeerPlan, RouteEntry, SkippedPeer, Underlay } from './types';
 
 /**
@@ -23,12 +22,11 @@ export interface PeerPlanInput {
   onLink: ReadonlyMap<string, string>;
 }
 
-/** Pod subnets in their canonical network form, each once; undefined when one does not parse. */
-function subnetsOf(cidrs: string[]): Cidr[] | undefined {
-  const parsed = cidrs.map(parseCidr);
-  if (!parsed.every((c): c is Cidr => c !== undefined)) return undefined;
-  const unique = new Map(parsed.map(canonicalNetwork).map((c) => [formatCidr(c), c]));
-  return [...unique.values()];
+/** Pod subnets in their canonical network form, each once; undefined when one does not parse (a bare address is not a subnet). */
+function subnetsOf(cidrs: string[]): Subnet[] | undefined {
+  const parsed = cidrs.map((c) => (c.includes('/') ? subnetOf(c) : undefined));
+  if (!parsed.every((c): c is Subnet => c !== undefined)) return undefined;
+  return [...new Map(parsed.map((c) => [c.cidr, c])).values()];
 }
 
 interface Claims {
@@ -38,44 +36,44 @@ interface Claims {
 }
 
 /** What a subnet occupies: its route's destination and its network address (the neighbour's, or the device's own). */
-function claimsOf(s: Cidr): string[] {
-  return [formatCidr(s), formatIp(networkAddress(s))];
+function claimsOf(s: Subnet): string[] {
+  return [s.cidr, s.network];
 }
 
 /** Why a peer cannot be programmed, or its parsed parts. */
-function vet(peer: Peer, input: PeerPlanInput, claims: Claims): SkippedPeer | { subnets: Cidr[]; ip: string; mac?: string } {
+function vet(peer: Peer, input: PeerPlanInput, claims: Claims): SkippedPeer | { subnets: Subnet[]; ip: string; mac?: string } {
   const skip = (reason: SkippedPeer['reason'], detail?: string): SkippedPeer => ({ name: peer.name, reason, ...(detail ? { detail } : {}) });
   if (!peer.podCIDRs.length) return skip('no-subnet');
   const subnets = subnetsOf(peer.podCIDRs);
   if (!subnets) return skip('bad-address', `podCIDRs ${peer.podCIDRs.join(',')}`);
   if (!peer.underlayIp) return skip('no-underlay-ip');
-  const ip = parseIp(peer.underlayIp);
+  const ip = canonicalIp(peer.underlayIp);
   if (!ip) return skip('bad-address', `underlay ${peer.underlayIp}`);
-  if (ip.family !== input.underlay.family) return skip('family-mismatch', `underlay ${peer.underlayIp} vs ours ${input.underlay.address}`);
-  if (formatIp(ip) === input.underlay.address) return skip('bad-address', `underlay ${peer.underlayIp} is this node's`);
+  if (ip.includes(':') !== (input.underlay.family === 6)) return skip('family-mismatch', `underlay ${peer.underlayIp} vs ours ${input.underlay.address}`);
+  if (ip === input.underlay.address) return skip('bad-address', `underlay ${peer.underlayIp} is this node's`);
   const taken = subnets.flatMap(claimsOf).find((d) => claims.dsts.has(d));
   if (taken) return skip('duplicate-subnet', taken);
   const mac = peer.vtepMac?.toLowerCase();
   if (mac !== undefined && !isUnicastMac(mac)) return skip('bad-address', `VTEP MAC ${peer.vtepMac}`);
   if (mac !== undefined && claims.macs.has(mac)) return skip('duplicate-mac', mac);
-  return { subnets, ip: formatIp(ip), mac };
+  return { subnets, ip, mac };
 }
 
 function addPeer(plan: PeerPlan, input: PeerPlanInput, claims: Claims, peer: Peer): void {
   const v = vet(peer, input, claims);
   if ('reason' in v) return void plan.skipped.push(v);
   const directDev = input.config.directRouting ? input.onLink.get(v.ip) : undefined;
-  const direct = (s: Cidr) => directDev !== undefined && s.ip.family === input.underlay.family;
+  const direct = (s: Subnet) => directDev !== undefined && s.family === input.underlay.family;
   const encapsulated = v.subnets.filter((s) => !direct(s));
   if (encapsulated.length && !v.mac) return void plan.skipped.push({ name: peer.name, reason: 'no-vtep-mac' });
   const routes: RouteEntry[] = v.subnets.map((s) =>
     direct(s)
-      ? { dst: formatCidr(s), via: v.ip, dev: directDev!, onlink: false }
-      : { dst: formatCidr(s), via: formatIp(networkAddress(s)), dev: input.config.device, onlink: true },
+      ? { dst: s.cidr, via: v.ip, dev: directDev!, onlink: false }
+      : { dst: s.cidr, via: s.network, dev: input.config.device, onlink: true },
   );
   if (encapsulated.length) {
     plan.fdb.push({ mac: v.mac!, dst: v.ip });
-    plan.neighbours.push(...encapsulated.map((s) => ({ ip: formatIp(networkAddress(s)), mac: v.mac! })));
+    plan.neighbours.push(...encapsulated.map((s) => ({ ip: s.network, mac: v.mac! })));
     claims.macs.add(v.mac!);
   }
   for (const c of v.subnets.flatMap(claimsOf)) claims.dsts.add(c);

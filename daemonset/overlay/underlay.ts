@@ -1,4 +1,4 @@
-import { formatIp, parseIp } from '../../ipam/net/ip';
+import { canonicalIp as canonical } from './addr';
 import type { Family, OverlayConfig, Underlay } from './types';
 
 /** Encapsulation overhead: outer IP (20 / 40) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
@@ -19,17 +19,12 @@ export class OverlaySetupError extends Error {
   }
 }
 
-function canonical(ip: string): string | undefined {
-  const p = parseIp(ip);
-  return p && formatIp(p);
-}
-
 function globalAddresses(link: AddrLink): string[] {
   return (link.addr_info ?? []).filter((a) => (a.scope ?? 'global') === 'global').map((a) => a.local);
 }
 
 function underlayOf(link: AddrLink, address: string): Underlay {
-  const family = parseIp(address)!.family;
+  const family = address.includes(':') ? 6 : 4;
   return { dev: link.ifname, address, family, mtu: link.mtu };
 }
 

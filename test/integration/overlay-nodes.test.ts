@@ -133,6 +133,22 @@ describeRoot('twilld overlay: three nodes on one underlay', () => {
     expect([...unreachable(c, 4), ...unreachable(c, 6)]).toEqual([]);
   });
 
+  test('a scoped sync (one event) fixes exactly the peers it names: a deleted peer swept, an added one programmed, nothing else', async () => {
+    const [a, gone] = [n(1), n(3)];
+    const previous = c.peers().filter((p) => p.name === 'n3');
+    a.node.ipIn(a.node.name, ['route', 'del', '10.244.2.0/24']); // damage outside the scope
+    const removed = await c.sync(a, { peers: c.peers(['n3']), scope: { names: [], previous } });
+    expect(removed).toMatchObject({ scoped: true, batches: 2, changes: { fdbSet: 0, routesDeleted: 2, neighboursSet: 0, routesAdded: 0, routesReplaced: 0, neighboursDeleted: 2, fdbDeleted: 1 } });
+    expect(a.node.ping(a.pod, gone.podIps[4], 1)).toBe(false);
+    const added = await c.sync(a, { scope: { names: ['n3'] } });
+    expect(added).toMatchObject({ scoped: true, changes: { fdbSet: 1, neighboursSet: 2, routesAdded: 2, routesDeleted: 0, neighboursDeleted: 0, fdbDeleted: 0 } });
+    expect(c.routes(a)).not.toContain('10.244.2.0/24 via 10.244.2.0 dev twill.1');
+    expect((await c.sync(a, { scope: { names: ['n3'] } })).batches).toBe(0);
+    // The full sync repairs what the scoped ones did not look at.
+    expect((await c.sync(a)).changes).toMatchObject({ routesAdded: 1 });
+    expect([...unreachable(c, 4), ...unreachable(c, 6)]).toEqual([]);
+  });
+
   test("routes that are not twill's are left alone, and a peer subnet someone else routes is not overwritten", async () => {
     const a = n(1);
     a.node.ipIn(a.node.name, ['route', 'add', '10.98.0.0/24', 'via', UNDERLAY_NS_IP, 'proto', 'static']);

@@ -5,7 +5,7 @@
 // runner prefix (`ip netns exec NODE …`), so nothing it does reaches the host.
 import { readdirSync } from 'node:fs';
 import { createAsyncRunner, type AsyncRunner } from '../../cni/host/run-async';
-import { overlayConfig, syncNoMasquerade, syncOverlay, vtepMac, type OverlayConfig, type OverlaySyncReport, type Peer } from '../../daemonset/overlay';
+import { overlayConfig, syncNoMasquerade, syncOverlay, vtepMac, type OverlayConfig, type OverlaySyncReport, type Peer, type SyncScope } from '../../daemonset/overlay';
 import { Namespaces, sh } from '../helpers/netns';
 import { TestNode } from '../helpers/node';
 import { netConf, podIp, type Json } from './plugin-support';
@@ -99,8 +99,8 @@ export class TestCluster {
     return overlayConfig({ nodeName: cn.name, podCIDRs: cn.podCIDRs, underlay: { address: cn.underlayIp }, ...cn.overrides, ...o });
   }
 
-  sync(cn: ClusterNode, o: { peers?: Peer[]; config?: Partial<OverlayConfig> } = {}): Promise<OverlaySyncReport> {
-    return syncOverlay(cn.runner, { config: this.config(cn, o.config), peers: o.peers ?? this.peers() });
+  sync(cn: ClusterNode, o: { peers?: Peer[]; config?: Partial<OverlayConfig>; scope?: SyncScope } = {}): Promise<OverlaySyncReport> {
+    return syncOverlay(cn.runner, { config: this.config(cn, o.config), peers: o.peers ?? this.peers() }, o.scope);
   }
 
   async syncAll(): Promise<OverlaySyncReport[]> {

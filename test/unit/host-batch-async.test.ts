@@ -1,7 +1,7 @@
 // The agent's batch helpers in cni/host: `-force -batch` failures matched to their lines, a
 // read batch's JSON paired with the commands that succeeded, `ethtool -k` parsing. Real
 // processes where cheap (sh stands in for ip), no root needed.
-import { batchFailures, forceBatch, ipReadBatch } from '../../cni/host/batch-async';
+import { batchFailures, forceBatch, ipReadBatch, jsonLine } from '../../cni/host/batch-async';
 import { CommandError } from '../../cni/host/errors';
 import { parseFeatures } from '../../cni/host/ethtool';
 import { createAsyncRunner, type AsyncRunner } from '../../cni/host/run-async';
@@ -53,7 +53,9 @@ describe('forceBatch', () => {
 describe('ipReadBatch', () => {
   it('pairs output lines with the commands that did not fail', async () => {
     const fake = fakeIp('[{"a":1}]\n[]\n', 'Cannot find device "twill.1"\nCommand failed -:2\n', 1);
-    expect(await ipReadBatch(fake, ['route show', 'neigh show dev twill.1', 'addr show'])).toEqual([[{ a: 1 }], undefined, []]);
+    const lines = await ipReadBatch(fake, ['route show', 'neigh show dev twill.1', 'addr show']);
+    expect(lines).toEqual(['[{"a":1}]', undefined, '[]']);
+    expect(lines.map(jsonLine)).toEqual([[{ a: 1 }], undefined, []]);
   });
 
   it('refuses output it cannot pair', async () => {

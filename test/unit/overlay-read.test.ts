@@ -2,7 +2,7 @@
 // output captured on these machines), the checksum offload decision, and the NAT exemption set.
 import { noMasqueradeCidrs, noMasqueradeScript } from '../../daemonset/overlay/nat';
 import { offloadChange } from '../../daemonset/overlay/offload';
-import { onLinkDev, parseDevice, parseFdb, parseNeighbours, parseRoutes } from '../../daemonset/overlay/read';
+import { onLinkDev, parseDevice, parseFdb, parseFibMatches, parseNeighbourLine, parseNeighbours, parseRoutes } from '../../daemonset/overlay/read';
 
 const DEVICE = JSON.parse(`[{"ifindex":6,"ifname":"twill.1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1450,"address":"0E:9F:15:F2:AF:53",
   "linkinfo":{"info_kind":"vxlan","info_data":{"id":1,"local":"192.168.77.1","link":"d0","port_range":{"low":0,"high":0},"port":8472,"learning":false,"ttl":0}},
@@ -52,6 +52,24 @@ describe('kernel state parsers', () => {
     expect(onLinkDev([{ dst: '10.1.1.1', gateway: '192.168.77.254', dev: 'd0' }])).toBeUndefined();
     expect(onLinkDev([{ type: 'local', dst: '192.168.77.1', dev: 'lo' }])).toBeUndefined();
     expect(onLinkDev(undefined)).toBeUndefined();
+  });
+});
+
+describe('scoped reads', () => {
+  it('keeps a `route get fibmatch` answer only when it is twill\'s route for exactly that subnet', () => {
+    const ours = { type: 'unicast', dst: '10.2.19.0/24', gateway: '10.2.19.0', dev: 'twill.1', table: 'main', protocol: '116', flags: ['onlink'] };
+    const covering = { type: 'unicast', dst: '10.0.0.0/8', gateway: '192.168.1.254', dev: 'eth0', table: 'main', protocol: 'static', flags: [] };
+    const foreign = { ...ours, dst: '10.2.20.0/24', protocol: 'boot' };
+    expect(parseFibMatches([[ours], [covering], [foreign], undefined], new Set(['10.2.19.0/24', '10.2.20.0/24', '10.2.21.0/24']))).toEqual([
+      { dst: '10.2.19.0/24', via: '10.2.19.0', dev: 'twill.1', onlink: true },
+    ]);
+  });
+
+  it('reads `neigh get` text lines (it ignores -j), and JSON where an iproute2 honours it', () => {
+    expect(parseNeighbourLine('10.2.19.0 dev twill.1 lladdr 0E:72:06:DA:48:C3 PERMANENT ')).toEqual({ ip: '10.2.19.0', mac: '0e:72:06:da:48:c3', permanent: true });
+    expect(parseNeighbourLine('fd00:244:0::1 dev twill.1 FAILED')).toEqual({ ip: 'fd00:244::1', mac: '', permanent: false });
+    expect(parseNeighbourLine('[{"dst":"10.2.19.0","lladdr":"0e:72:06:da:48:c3","state":["PERMANENT"]}]')).toEqual({ ip: '10.2.19.0', mac: '0e:72:06:da:48:c3', permanent: true });
+    expect(parseNeighbourLine(undefined)).toBeUndefined();
   });
 });
 
