@@ -73,6 +73,27 @@ describeRoot('twilld overlay: three nodes on one underlay', () => {
     expect(n(1).node.exec(n(1).node.name, ['ethtool', '-k', 'twill.1'])).toMatch(/tx-checksum-ip-generic: off/);
   });
 
+  test('the workaround is switchable: off restores the kernel default, on again turns it off', async () => {
+    const a = n(1);
+    const checksum = () => /tx-checksum-ip-generic: (on|off)/.exec(a.node.exec(a.node.name, ['ethtool', '-k', 'twill.1']))?.[1];
+    expect(await c.sync(a, { config: { checksumOffloadWorkaround: false } })).toMatchObject({ offloadChanged: true, batches: 1 });
+    expect(checksum()).toBe('on');
+    expect(await c.sync(a)).toMatchObject({ offloadChanged: true, batches: 1 });
+    expect(checksum()).toBe('off');
+  });
+
+  test('an MTU override is applied in place; a changed UDP port recreates the device and reprograms every peer', async () => {
+    const a = n(1);
+    expect(await c.sync(a, { config: { mtu: 1400 } })).toMatchObject({ device: 'updated', mtu: 1400, batches: 1 });
+    expect(c.json(a, ['link', 'show', 'dev', 'twill.1'])[0].mtu).toBe(1400);
+    expect(await c.sync(a)).toMatchObject({ device: 'updated', mtu: 1450 });
+    const moved = await c.sync(a, { config: { port: 4789 } });
+    expect(moved).toMatchObject({ device: 'recreated', deviceWhy: 'port 8472, want 4789', offloadChanged: true, changes: { fdbSet: 2, neighboursSet: 4, routesAdded: 4 } });
+    expect(a.node.ping(a.pod, n(2).podIps[4], 1)).toBe(false); // n2 still listens on 8472
+    expect(await c.sync(a)).toMatchObject({ device: 'recreated', deviceWhy: 'port 4789, want 8472', failures: [] });
+    expect([...unreachable(c, 4), ...unreachable(c, 6)]).toEqual([]);
+  });
+
   test('pods on every node reach pods on every other node, IPv4 and IPv6', () => {
     expect([...unreachable(c, 4), ...unreachable(c, 6)]).toEqual([]);
   });
