@@ -14,11 +14,19 @@ import type { FirewallState, NetworkRules, PodAddresses, RemovedMapping } from '
 export const TABLE = 'twill';
 const T = `inet ${TABLE}`;
 
+/**
+ * Destinations ipMasq leaves alone: the cluster's pod CIDRs, owned by the agent (twilld), which
+ * declares the sets as well, so whichever of the two runs first creates them.
+ */
+export const NOMASQ_SETS = `add set ${T} nomasq4 { type ipv4_addr; flags interval; }
+add set ${T} nomasq6 { type ipv6_addr; flags interval; }`;
+
 const BASE = `add table ${T}
 add set ${T} bridges { type ifname; }
 add set ${T} same_bridge { type ifname . ifname; }
 add set ${T} masq4 { type ipv4_addr; flags interval; }
 add set ${T} masq6 { type ipv6_addr; flags interval; }
+${NOMASQ_SETS}
 add set ${T} pods4 { type ipv4_addr; flags interval; }
 add set ${T} pods6 { type ipv6_addr; flags interval; }
 add map ${T} hostports4 { type inet_proto . inet_service : ipv4_addr . inet_service; }
@@ -41,15 +49,17 @@ ${['prerouting', 'output']
     `add rule ${T} ${c} fib daddr type local dnat ip6 to meta l4proto . th dport map @hostports6`,
   ].join('\n'))
   .join('\n')}
-add rule ${T} postrouting ip saddr @masq4 oifname != @bridges masquerade
-add rule ${T} postrouting ip6 saddr @masq6 oifname != @bridges masquerade
+add rule ${T} postrouting ip saddr @masq4 ip daddr != @nomasq4 oifname != @bridges masquerade
+add rule ${T} postrouting ip6 saddr @masq6 ip6 daddr != @nomasq6 oifname != @bridges masquerade
 add rule ${T} postrouting ct status dnat ip saddr @pods4 oifname @bridges masquerade
 add rule ${T} postrouting ct status dnat ip6 saddr @pods6 oifname @bridges masquerade
 add rule ${T} postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade
 add rule ${T} forward iifname @bridges oifname @bridges iifname . oifname != @same_bridge drop
 `;
 // The rules above, in order: published ports (node address or localhost) are DNATed to pods;
-// pods leaving for anything but a twill bridge are masqueraded (ipMasq); DNATed traffic that
+// pods leaving for anything but a twill bridge are masqueraded (ipMasq), unless bound for the
+// cluster (nomasq: filled by the agent, twilld, with the cluster's pod CIDRs, so pod-to-pod
+// traffic across nodes keeps its source; empty without an agent); DNATed traffic that
 // comes back into a bridge (hairpin, pod → node:port → pod) or from localhost is masqueraded so
 // replies return through the node; traffic between two different twill bridges is dropped.
 

@@ -44,4 +44,20 @@ describeRoot('twill plugin: outbound NAT (ipMasq)', () => {
     // socat prints IPv6 peers in brackets, every group in full.
     expect(node().tcpRequest(att.pod!, 'fd00:253:1::2', PORT)).toBe('[fd00:0253:0001:0000:0000:0000:0000:0001]');
   });
+
+  test('ipMasq leaves destinations in nomasq4/nomasq6 alone (the cluster CIDRs the agent fills)', async () => {
+    const out = addOutside(node(), ['10.250.1.0/24']);
+    node().ipIn(node().name, ['addr', 'add', 'fd00:253:1::1/64', 'dev', 'twup0', 'nodad']);
+    node().ipIn(out.ns, ['addr', 'add', 'fd00:253:1::2/64', 'dev', 'up0', 'nodad']);
+    node().ipIn(out.ns, ['route', 'add', 'fd00:250:1::/64', 'via', 'fd00:253:1::1']);
+    await node().tcpServer(out.ns, PORT, WHO_AM_I);
+    await node().tcpServer(out.ns, PORT, WHO_AM_I, 6);
+    const { run, att } = node().add(netConf(node(), { subnet6: 'fd00:250:1::/64', extra: { ipMasq: true, isDefaultGateway: true } }));
+    expect(run.code).toBe(0);
+    node().exec(node().name, ['nft', 'add element inet twill nomasq4 { 10.253.0.0/16 }; add element inet twill nomasq6 { fd00:253::/32 }']);
+    expect(node().tcpRequest(att.pod!, out.ip, PORT)).toBe(podIp(run.json));
+    // The outside's first answer waits for neighbour discovery of the node's address: settle it first.
+    expect(node().ping(att.pod!, 'fd00:253:1::2')).toBe(true);
+    expect(node().tcpRequest(att.pod!, 'fd00:253:1::2', PORT)).toBe('[fd00:0250:0001:0000:0000:0000:0000:0002]');
+  });
 });
