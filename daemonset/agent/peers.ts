@@ -1,0 +1,58 @@
+// Peers as the overlay wants them, from the informer's Nodes, and what changed between two
+// views (so an event reconciles only the nodes it touched: a scoped sync).
+import { Annotation } from '../kube/annotations';
+import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
+import type { Peer } from '../overlay';
+
+/** A node's underlay address: what it published, else its first InternalIP of the family our underlay uses. */
+function underlayIpOf(node: SlimNode, family: 4 | 6): string | undefined {
+  const published = node.annotations[Annotation.underlayIp];
+  if (published) return published;
+  return node.internalIPs.find((ip) => ip.includes(':') === (family === 6)) ?? node.internalIPs[0];
+}
+
+export function peerOf(node: SlimNode, family: 4 | 6): Peer {
+  return {
+    name: node.name,
+    podCIDRs: [...nodePodCidrs(node)],
+    underlayIp: underlayIpOf(node, family),
+    vtepMac: node.annotations[Annotation.vtepMac],
+  };
+}
+
+/** Every node but this one, as peers. */
+export function peersOf(nodes: ReadonlyMap<string, SlimNode>, self: string, family: 4 | 6): Map<string, Peer> {
+  const peers = new Map<string, Peer>();
+  for (const [name, node] of nodes) if (name !== self) peers.set(name, peerOf(node, family));
+  return peers;
+}
+
+function samePeer(a: Peer, b: Peer): boolean {
+  return a.underlayIp === b.underlayIp && a.vtepMac === b.vtepMac && a.podCIDRs.join() === b.podCIDRs.join();
+}
+
+export interface PeerChanges {
+  /** Added or changed peers, by name. */
+  names: string[];
+  /** The old state of changed and removed peers (their entries are swept). */
+  previous: Peer[];
+  removed: string[];
+}
+
+export function diffPeers(before: ReadonlyMap<string, Peer>, after: ReadonlyMap<string, Peer>): PeerChanges {
+  const names: string[] = [];
+  const previous: Peer[] = [];
+  const removed: string[] = [];
+  for (const [name, peer] of after) {
+    const old = before.get(name);
+    if (old && samePeer(old, peer)) continue;
+    names.push(name);
+    if (old) previous.push(old);
+  }
+  for (const [name, old] of before) {
+    if (after.has(name)) continue;
+    removed.push(name);
+    previous.push(old);
+  }
+  return { names, previous, removed };
+}

@@ -1,0 +1,154 @@
+import type { AgentConfig } from '../../daemonset/config/types';
+import { NodeController } from '../../daemonset/agent/controller';
+import { ReconcileLoop } from '../../daemonset/agent/loop';
+import { diffPeers, peersOf } from '../../daemonset/agent/peers';
+import type { AgentPorts, NodeFilesInput } from '../../daemonset/agent/ports';
+import type { SubnetKeeper } from '../../daemonset/agent/subnets';
+import { NodeSubnetUnavailableError } from '../../daemonset/kube/errors';
+import { silentLogger } from '../../daemonset/kube/log';
+import type { NodeNetworkInfo } from '../../daemonset/kube/publish';
+import type { SlimNode } from '../../daemonset/kube/slim-node';
+import type { DesiredOverlay, OverlaySyncReport, SyncScope } from '../../daemonset/overlay';
+
+const config: AgentConfig = {
+  nodeName: 'n1',
+  namespace: 'twill-system',
+  networks: [{ name: 'twill', bridge: 'twill0', vni: 1, clusterCIDRs: [], nodePrefixLength: { ipv4: 24, ipv6: 64 }, ipMasq: true }],
+  vxlanPort: 8472,
+  underlay: {},
+  directRouting: false,
+  checksumOffloadWorkaround: true,
+  resyncSeconds: 10,
+  listen: '',
+  paths: { cniConfDir: '/c', cniBinDir: '/b', runDir: '/r', ipamDataDir: '/d' },
+  logLevel: 'info',
+};
+
+function node(name: string, i: number, extra: Partial<SlimNode> = {}): SlimNode {
+  return { name, uid: `uid-${name}`, resourceVersion: '1', podCIDRs: [`10.244.${i}.0/24`], internalIPs: [`192.168.0.${i}`], annotations: { 'twill.dev/vtep-mac': `0a:00:00:00:00:0${i}` }, ...extra };
+}
+
+function report(): OverlaySyncReport {
+  const zero = { fdbSet: 0, routesDeleted: 0, neighboursSet: 0, routesAdded: 0, routesReplaced: 0, neighboursDeleted: 0, fdbDeleted: 0 };
+  return { device: 'unchanged', vtepMac: '0a:00:00:00:00:01', underlay: { dev: 'eth0', address: '192.168.0.1', family: 4, mtu: 1500 }, mtu: 1450, peers: { programmed: 0, skipped: [] }, changes: zero, offloadChanged: false, batches: 0, failures: [], durationMs: 1, scoped: false, timings: { readMs: 0, planMs: 0, applyMs: 0 } };
+}
+
+function fakes(nodes: Map<string, SlimNode>) {
+  const calls = { overlay: [] as Array<{ desired: DesiredOverlay; scope?: SyncScope }>, nat: [] as string[][], files: [] as NodeFilesInput[], publish: [] as NodeNetworkInfo[] };
+  const ports: AgentPorts = {
+    overlay: async (desired, scope) => (calls.overlay.push({ desired, scope }), report()),
+    noMasquerade: async (cidrs) => (calls.nat.push(cidrs), true),
+    forwarding: () => undefined,
+    writeFiles: async (input) => (calls.files.push(input), { conflist: true, readiness: true }),
+    publish: async (_self, info) => (calls.publish.push(info), true),
+  };
+  const subnets = { ensure: async (self: SlimNode) => ({ source: 'cluster' as const, cidrs: [...self.podCIDRs], claims: [] }) } as unknown as SubnetKeeper;
+  const controller = new NodeController({ config, nodes: () => nodes, subnets, ports, logger: silentLogger });
+  return { calls, controller };
+}
+
+describe('peers', () => {
+  it('uses the published underlay address, else the InternalIP of the underlay family', () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2, { internalIPs: ['fd00::2', '192.168.0.2'] })], ['n3', node('n3', 3, { annotations: { 'twill.dev/underlay-ip': '192.168.9.3' } })]]);
+    const peers = peersOf(nodes, 'n1', 4);
+    expect([...peers.keys()]).toEqual(['n2', 'n3']);
+    expect(peers.get('n2')).toMatchObject({ underlayIp: '192.168.0.2', vtepMac: '0a:00:00:00:00:02', podCIDRs: ['10.244.2.0/24'] });
+    expect(peers.get('n3')?.underlayIp).toBe('192.168.9.3');
+  });
+
+  it('diffs added, changed and removed peers, keeping the old state of what goes', () => {
+    const a = peersOf(new Map([['n2', node('n2', 2)], ['n3', node('n3', 3)]]), 'n1', 4);
+    const b = peersOf(new Map([['n2', node('n2', 2, { internalIPs: ['192.168.0.22'] })], ['n4', node('n4', 4)]]), 'n1', 4);
+    const d = diffPeers(a, b);
+    expect(d.names.sort()).toEqual(['n2', 'n4']);
+    expect(d.removed).toEqual(['n3']);
+    expect(d.previous.map((p) => p.underlayIp).sort()).toEqual(['192.168.0.2', '192.168.0.3']);
+  });
+});
+
+describe('NodeController', () => {
+  it('is not ready, and touches nothing, until its Node is in the API', async () => {
+    const { calls, controller } = fakes(new Map([['n2', node('n2', 2)]]));
+    expect(await controller.reconcile(true)).toEqual({ kind: 'not-ready', reason: expect.stringContaining('node n1 is not in the API server') });
+    expect(calls.overlay).toHaveLength(0);
+    expect(controller.isReady).toBe(false);
+  });
+
+  it('programs everything on a full pass, then only what an event changed', async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    expect((await controller.reconcile(true)).kind).toBe('full');
+    expect(calls.overlay[0].scope).toBeUndefined();
+    expect(calls.overlay[0].desired.config).toMatchObject({ underlay: { address: '192.168.0.1' }, podCIDRs: ['10.244.1.0/24'], device: 'twill.1' });
+    expect(calls.nat[0]).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
+    expect(calls.files[0]).toMatchObject({ subnets: ['10.244.1.0/24'], mtu: 1450 });
+    expect(calls.publish[0]).toMatchObject({ vtepMac: '0a:00:00:00:00:01', underlayIp: '192.168.0.1', backend: 'vxlan', ready: true, podCidrs: undefined });
+    expect(controller.isReady).toBe(true);
+
+    expect(await controller.reconcile(false)).toEqual({ kind: 'unchanged' });
+    nodes.set('n3', node('n3', 3));
+    nodes.delete('n2');
+    expect((await controller.reconcile(false)).kind).toBe('scoped');
+    expect(calls.overlay[1].scope?.names).toEqual(['n3']);
+    expect(calls.overlay[1].scope?.previous?.map((p) => p.name)).toEqual(['n2']);
+    expect(calls.nat[1]).toEqual(['10.244.1.0/24', '10.244.3.0/24']);
+  });
+
+  it('goes back to a full pass after a failed step, and names the step', async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    const publish = ports.publish;
+    ports.publish = async () => { throw new Error('503'); };
+    nodes.set('n3', node('n3', 3));
+    await expect(controller.reconcile(false)).rejects.toThrow('publish: 503');
+    ports.publish = publish;
+    expect((await controller.reconcile(false)).kind).toBe('full');
+    expect(calls.overlay.map((c) => c.scope === undefined)).toEqual([true, false, true]);
+  });
+
+  it('waits without error while no subnet can be had', async () => {
+    const nodes = new Map([['n1', node('n1', 1, { podCIDRs: [] })]]);
+    const subnets = { ensure: async () => { throw new NodeSubnetUnavailableError({ node: 'n1', detail: 'no pool' }); } } as unknown as SubnetKeeper;
+    const c = new NodeController({ config, nodes: () => nodes, subnets, ports: {} as AgentPorts, logger: silentLogger });
+    expect(await c.reconcile(true)).toEqual({ kind: 'not-ready', reason: 'no pod subnet for node n1 yet' });
+  });
+
+  it('uses the configured cluster CIDRs for the NAT exemption and publishes claimed subnets', async () => {
+    const nodes = new Map([['n1', node('n1', 1, { podCIDRs: [] })]]);
+    const cfg = { ...config, networks: [{ ...config.networks[0], clusterCIDRs: ['10.213.0.0/16'] }] };
+    const f = fakes(nodes);
+    const subnets = { ensure: async () => ({ source: 'claimed' as const, cidrs: ['10.213.7.0/24'], claims: [] }) } as unknown as SubnetKeeper;
+    const ports = (f.controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    await new NodeController({ config: cfg, nodes: () => nodes, subnets, ports, logger: silentLogger }).reconcile(true);
+    expect(f.calls.nat[0]).toEqual(['10.213.0.0/16']);
+    expect(f.calls.publish[0].podCidrs).toEqual(['10.213.7.0/24']);
+  });
+});
+
+describe('ReconcileLoop', () => {
+  it('coalesces requests while a pass runs and retries a failure with a full pass', async () => {
+    const passes: boolean[] = [];
+    let fail = true;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const loop = new ReconcileLoop({
+      periodMs: 60_000,
+      logger: silentLogger,
+      backoff: { initialMs: 10, maxMs: 20, random: () => 0 },
+      reconcile: async (full) => {
+        passes.push(full);
+        if (passes.length === 1) await gate;
+        if (passes.length === 2 && fail) { fail = false; throw new Error('x'); }
+      },
+    });
+    loop.start();
+    loop.trigger({});
+    loop.trigger({});
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    await loop.stop();
+    expect(passes).toEqual([true, false, true]);
+  });
+});
