@@ -29,7 +29,7 @@ export type ReconcileOutcome =
 
 /** An error of one step, named after it (metrics count errors by stage). */
 export class StageError extends Error {
-  constructor(readonly stage: Stage, readonly cause: unknown) {
+  constructor(readonly stage: Stage, override readonly cause: unknown) {
     super(`${stage}: ${errorMessage(cause)}`);
     this.name = 'StageError';
   }
@@ -143,7 +143,7 @@ export class NodeController {
     const scope = changes ? { names: changes.names, previous: changes.previous } : undefined;
     const report = await step('overlay', () => this.opts.ports.overlay({ config, peers: [...peers.values()] }, scope));
     this.synced = report.failures.length ? undefined : { peers, configKey };
-    if (report.failures.length) this.opts.logger.warn('overlay entries failed', { network: this.network.name, failures: report.failures.length, first: report.failures[0]?.stderr });
+    if (report.failures.length) this.opts.logger.warn('overlay entries failed', { network: this.network.name, failures: report.failures.length, first: report.failures[0]?.message });
     await this.afterOverlay(o, report);
     const kind = scope ? 'scoped' : 'full';
     this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds: (performance.now() - started) / 1000, report });
