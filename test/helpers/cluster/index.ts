@@ -2,7 +2,8 @@
 export { Cluster, type ClusterOptions, type NodeRef, type NodeSpec } from './cluster';
 export { Agent, TWILLD, type AgentOptions } from './agent';
 export { AGENT_LISTEN, agentConfigFor, CLUSTER_CIDRS, podNetwork, type AgentFileConfig } from './agent-config';
-export { isClean, leftovers, type Leftovers } from './leaks';
+export { isClean, leftovers, processesMentioning, type Leftovers } from './leaks';
+export { namespacesWithPrefix } from './underlay';
 export { AGENT_ROUTE_PROTO, execIn, fdb, link, neighbours, routes, vxlanDevice, type FdbEntry, type NeighEntry, type RouteEntry } from './kernel';
 export { gateway, LINKS, nodeAddresses, PREFIX } from './names';
 export type { ClusterNode, NodePaths } from './node';
