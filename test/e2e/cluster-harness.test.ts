@@ -11,7 +11,9 @@ import { nodes, TestApiServer } from '../kube/apiserver';
 import { eventually } from '../kube/client';
 import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
-import { Cluster, isClean, leftovers, link, namespacesWithPrefix, PREFIX, processesMentioning, tryRun, inNs, type ClusterNode, type Leftovers } from '../helpers/cluster';
+import { overlayConfig, syncOverlay, vtepMac } from '../../daemonset/overlay';
+import { createAsyncRunner, type AsyncRunner } from '../../cni/host/run-async';
+import { Cluster, describeEntries, isClean, peerEntries, leftovers, link, namespacesWithPrefix, PREFIX, processesMentioning, tryRun, inNs, type ClusterNode, type Leftovers } from '../helpers/cluster';
 
 jest.setTimeout(60_000);
 
@@ -39,6 +41,12 @@ while :; do sleep 1 & wait $!; done
   writeFileSync(path, script);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** The agent's kernel runner, entering the node's namespace (as twilld runs there). */
+function nodeRunner(node: ClusterNode): AsyncRunner {
+  const base = createAsyncRunner({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  return (argv, opts) => base(inNs(node.ns, argv), opts);
 }
 
 /** What a node's kubeconfig says: server, CA (PEM), bearer token. */
@@ -160,6 +168,31 @@ describeRoot('e2e cluster harness (no agent)', () => {
     // The group went with it: its health listener too.
     expect((await agent.http('/healthz')).code).toBe(0);
     expect(agent.lines.filter((l) => l.json?.msg === 'started')).toHaveLength(2);
+  });
+
+  it("reads back what the agent's overlay reconciler programs (the end-to-end tests' kernel assertions), and pods ping across nodes", async () => {
+    const subnets = (n: ClusterNode) => [`10.213.${n.index}.0/24`, `fd13:0:0:${n.index}::/64`];
+    const peers = cluster.nodes.map((n) => ({ name: n.name, podCIDRs: subnets(n), underlayIp: n.ipv4, vtepMac: vtepMac(n.name, 1) }));
+    const sync = (n: ClusterNode, except: string[] = []) =>
+      syncOverlay(nodeRunner(n), { config: overlayConfig({ nodeName: n.name, podCIDRs: subnets(n), underlay: { address: n.ipv4 } }), peers: peers.filter((p) => p.name !== n.name && !except.includes(p.name)) });
+    for (const n of cluster.nodes) await sync(n);
+    const [n1, n2, n3] = cluster.nodes;
+    expect(describeEntries(await peerEntries(n1, subnets(n2)))).toEqual({
+      routes: ['10.213.2.0/24 via 10.213.2.0', 'fd13:0:0:2::/64 via fd13:0:0:2::'],
+      neighs: [`10.213.2.0 ${vtepMac('n2', 1)}`, `fd13:0:0:2:: ${vtepMac('n2', 1)}`],
+      fdb: [`${vtepMac('n2', 1)} ${n2.ipv4}`],
+    });
+    for (const n of [n2, n3]) writeConflist(n, subnets(n));
+    const [a] = cluster.pods; // n1's pod from the pod test
+    const far = await Promise.all([n2, n3].map((node) => cluster.addPod({ node, name: 'far' })));
+    for (const p of far) {
+      expect({ to: p.node.name, v4: await cluster.ping({ from: a, to: p.ipv4! }), v6: await cluster.ping({ from: p, to: a.ipv6! }) }).toEqual({ to: p.node.name, v4: true, v6: true });
+    }
+    expect(await cluster.ping({ from: a, to: far[0].ipv4!, size: 1400, df: true })).toBe(true);
+    await sync(n1, ['n3']);
+    expect(describeEntries(await peerEntries(n1, subnets(n3)))).toEqual({ routes: [], neighs: [], fdb: [] });
+    expect(await cluster.ping({ from: a, to: far[1].ipv4!, tries: 1 })).toBe(false);
+    for (const p of far) await cluster.delPod(p);
   });
 
   it('teardown leaves no namespace, process or file (and the check sees them while the cluster runs)', async () => {

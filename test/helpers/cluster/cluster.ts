@@ -107,6 +107,11 @@ export class Cluster {
     return this.state.nodes;
   }
 
+  /** Pods ADDed and not yet DELed. */
+  get pods(): readonly Pod[] {
+    return this.state.pods;
+  }
+
   /** The run's directory (each node's files are under <root>/<node name>). */
   get root(): string {
     return this.state.root;

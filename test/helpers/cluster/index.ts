@@ -5,6 +5,7 @@ export { AGENT_LISTEN, agentConfigFor, CLUSTER_CIDRS, podNetwork, type AgentFile
 export { isClean, leftovers, processesMentioning, type Leftovers } from './leaks';
 export { namespacesWithPrefix } from './underlay';
 export { AGENT_ROUTE_PROTO, execIn, fdb, link, neighbours, routes, vxlanDevice, type FdbEntry, type NeighEntry, type RouteEntry } from './kernel';
+export { describeEntries, peerEntries, type PeerEntries } from './peer-entries';
 export { gateway, LINKS, nodeAddresses, PREFIX } from './names';
 export type { ClusterNode, NodePaths } from './node';
 export { ping, readConflist, type PingOptions, type Pod } from './pods';
