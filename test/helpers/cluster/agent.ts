@@ -2,7 +2,7 @@
 // NODE_NAME and KUBECONFIG, as the DaemonSet runs it. Its output lines are kept across restarts
 // (each start is a new ManagedProcess; `lines` is all of them in order) for assertions and for
 // the failure message of a test that did not go as planned.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST } from '../exec-plugin';
 import type { AgentFileConfig } from './agent-config';
@@ -57,8 +57,10 @@ export class Agent {
   start(): ManagedProcess {
     if (this.running) throw new Error(`agent on ${this.node.name}: already running (pid ${this.process!.pid})`);
     const { node } = this.opts;
+    const binary = this.opts.binary ?? TWILLD;
+    if (!existsSync(binary)) throw new Error(`agent on ${node.name}: ${binary} does not exist (make build)`);
     writeFileSync(node.paths.agentConfig, `${JSON.stringify(this.opts.config, null, 2)}\n`);
-    const argv = inNs(node.ns, [this.opts.binary ?? TWILLD, '--config', node.paths.agentConfig]);
+    const argv = inNs(node.ns, [binary, '--config', node.paths.agentConfig]);
     const env = { PATH, NODE_NAME: node.name, KUBECONFIG: node.paths.kubeconfig, ...this.opts.env };
     const p = new ManagedProcess(`twilld ${node.name}#${this.generations.length + 1}`, argv, { env });
     this.generations.push(p);
