@@ -12,7 +12,7 @@ function checkIdentity(c: AgentConfig, fail: Fail): void {
   if (c.nodeName === '') fail('NODE_NAME', "required: set NODE_NAME (the downward API's spec.nodeName) or --node-name");
   if (!DNS_SUBDOMAIN.test(c.nodeName)) fail('nodeName', `${JSON.stringify(c.nodeName)} is not a Kubernetes node name (lower-case RFC 1123 subdomain)`);
   if (!DNS_LABEL.test(c.namespace)) fail('namespace', `${JSON.stringify(c.namespace)} is not a Kubernetes namespace name (lower-case RFC 1123 label)`);
-  if (c.kubeconfig !== undefined && c.kubeconfig === '') fail('kubeconfig', 'is empty');
+  if (c.kubeconfig === '') fail('kubeconfig', 'is empty');
 }
 
 function checkUnderlay(c: AgentConfig, fail: Fail): void {
