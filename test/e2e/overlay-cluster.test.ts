@@ -16,7 +16,7 @@ import { eventually } from '../kube/client';
 import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
 import {
-  AGENT_ROUTE_PROTO, Cluster, execIn, fdb, peerEntries, readConflist, routes, TWILLD, vxlanDevice,
+  AGENT_ROUTE_PROTO, Cluster, execIn, fdb, peerEntries, readConflist, routes, vxlanDevice,
   type Agent, type AgentFileConfig, type ClusterNode, type NodeSpec, type Pod,
 } from '../helpers/cluster';
 
