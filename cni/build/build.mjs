@@ -9,37 +9,42 @@
 // elsewhere than dist/ (the benchmark builds one directory per runtime). The installer that
 // `make install` runs is bundled too, outside dist/ (it is not a CNI plugin): TOOLS_DIR.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { launcher, versionGuard } from './launcher.mjs';
+import { agentLauncher, launcher, versionGuard } from './launcher.mjs';
 import { DEFAULT_RUNTIME, RUNTIME_FILE, resolveRuntime } from './runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOOLS_DIR = join(root, 'node_modules', '.cache', 'twill');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const BINARIES = {
   twill: 'cni/plugin/main.ts',
   'twill-ipam': 'ipam/main.ts',
 };
 
+/** The node agent: long-running, so it runs on Node whatever runs the per-pod bundles (README, "Install"). */
+const AGENT = { name: 'twilld', entry: 'daemonset/main.ts', runtime: 'node' };
+
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
 
-async function buildBundle(out, name, entry, rt) {
+async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${versionGuard(rt)}`) {
   const outfile = join(out, name);
   await build({
     ...common,
     entryPoints: [join(root, entry)],
     outfile,
     minify: true,
-    banner: { js: `${launcher(rt)}\n${versionGuard(rt)}` },
+    banner: { js: banner },
+    define: { TWILL_VERSION: JSON.stringify(version) },
   });
   chmodSync(outfile, 0o755);
 }
 
 /** Copies the runtime binary unless the same one is there (same size and mtime); drops others. */
-function placeRuntime(out, rt) {
+function placeRuntime(out, rt, keep = [rt.file]) {
   const src = statSync(rt.source);
   const dest = join(out, rt.file);
   const have = statSync(dest, { throwIfNoEntry: false });
@@ -52,7 +57,7 @@ function placeRuntime(out, rt) {
   }
   for (const f of readdirSync(out)) {
     // other runtimes and versions, and the symlink dist/ used to hold
-    if ((RUNTIME_FILE.test(f) && f !== rt.file) || f === 'twill-node') rmSync(join(out, f), { force: true });
+    if ((RUNTIME_FILE.test(f) && !keep.includes(f)) || f === 'twill-node') rmSync(join(out, f), { force: true });
   }
 }
 
@@ -68,9 +73,12 @@ async function main() {
   const out = resolve(values.out ?? join(root, 'dist'));
   mkdirSync(out, { recursive: true });
   for (const [name, entry] of Object.entries(BINARIES)) await buildBundle(out, name, entry, rt);
-  placeRuntime(out, rt);
+  const agentRt = resolveRuntime(root, AGENT.runtime);
+  await buildBundle(out, AGENT.name, AGENT.entry, agentRt, agentLauncher(agentRt));
+  placeRuntime(out, agentRt, [rt.file, agentRt.file]);
+  placeRuntime(out, rt, [rt.file, agentRt.file]);
   await buildInstaller();
-  console.log(`built ${out}: ${Object.keys(BINARIES).join(', ')} on ${rt.file}`);
+  console.log(`built ${out}: ${Object.keys(BINARIES).join(', ')} on ${rt.file}, ${AGENT.name} on ${agentRt.file}`);
 }
 
 main().catch((err) => {

@@ -71,3 +71,23 @@ export function versionGuard(rt) {
     'delete e.TWILL_GUARD_RETRY}'
   );
 }
+
+/**
+ * The agent's launcher (dist/twilld): the same two-line shape, so the installer tells it and
+ * its runtime apart like a plugin's, but not a CNI plugin's contract: it keeps NODE_* (an
+ * operator may set NODE_OPTIONS=--max-old-space-size on the DaemonSet) and reports a missing
+ * runtime as a plain message on stderr, exit 127 as a shell does for a missing command.
+ */
+export function agentLauncher(rt) {
+  const line = [
+    '":" //',
+    'set -f',
+    'd=${0%/*}',
+    '[ "$d" = "$0" ] && d=.',
+    `r=$d/${rt.file}`,
+    'if [ -x "$r" ] && [ -s "$r" ]; then exec "$r" "$0" "$@"; fi',
+    `echo "twilld: its runtime $r is missing, empty or not executable (install dist/ whole)" >&2`,
+    'exit 127',
+  ].join('; ');
+  return `#!/bin/sh\n${line}`;
+}

@@ -13,6 +13,7 @@ import type { PluginRun } from './context';
 import { ownerTag, publishPorts, type NetworkRules, type PodAddresses } from './firewall';
 import { ipamExecAdd, ipamExecDel, ipamHeldBefore } from './ipam';
 import { macFromIpv4, stableMac } from './names';
+import { requireReady } from './ready-gate';
 import { buildResult, podRoutes } from './result';
 import { hostVethLines, podHasInterface, setupPodSide, teardownVeth, type VethPlan } from './veth';
 
@@ -159,9 +160,11 @@ function setupHost(run: PluginRun, ipam: Result, undo: Array<() => void>, clock:
 
 /**
  * ADD: IPAM, bridge, veth, pod addresses and routes, rules. When a step fails, what this call
- * created is undone, and only that: not a first ADD's interface, addresses or ports.
+ * created is undone, and only that: not a first ADD's interface, addresses or ports. A node the
+ * agent has not set up yet gets code 11 before anything is touched (cni/plugin/readiness.ts).
  */
 export function cmdAdd(run: PluginRun): Result {
+  requireReady(run, ErrorCode.tryAgainLater);
   checkNetns(run.ctx.env.netns);
   checkNotAttached(run);
   const clock = startStopwatch();

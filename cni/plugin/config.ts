@@ -43,6 +43,8 @@ export interface TwillConfig {
   portMappings: PortMapping[];
   dns?: Dns;
   ipamType: string;
+  /** The node agent's readiness file (cni/plugin/readiness.ts); absent: no gate. */
+  readiness?: string;
 }
 
 function bad(field: string, msg: string): CniError {
@@ -117,6 +119,15 @@ function mergeDns(conf: NetConf): Dns | undefined {
   return { ...base, ...(rc ? capabilityDns(rc) : {}) };
 }
 
+/** An absolute path without NUL (U+FFFD stands for bytes that were not UTF-8), or absent. */
+function loadReadiness(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const path = value as string;
+  if (!path.startsWith('/')) throw bad('readiness', `"${path}" must be an absolute path`);
+  if (/[\0\uFFFD]/.test(path)) throw bad('readiness', `${JSON.stringify(path)} holds NUL or bytes that are not UTF-8`);
+  return path;
+}
+
 /** defaults → decode (schema) → validate: the plugin's view of its configuration. */
 export function loadTwillConfig(conf: NetConf, args: CniArgs): TwillConfig {
   checkSchema(validateTwill, conf);
@@ -143,5 +154,6 @@ export function loadTwillConfig(conf: NetConf, args: CniArgs): TwillConfig {
     portMappings,
     dns: mergeDns(conf),
     ipamType: (conf.ipam as { type: string }).type,
+    readiness: loadReadiness(conf.readiness),
   };
 }

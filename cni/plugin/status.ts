@@ -2,9 +2,11 @@ import { CniError, ErrorCode } from '../core/errors';
 import type { PluginRun } from './context';
 import { cniErrorOf } from './host-errors';
 import { ipamExecMaintenance } from './ipam';
+import { requireReady } from './ready-gate';
 
-/** STATUS: code 50 when an ADD could not succeed now (IPAM exhausted or unusable, no firewall tool for rules we need). */
+/** STATUS: code 50 when an ADD could not succeed now (node agent not done, IPAM exhausted or unusable, no firewall tool for rules we need). */
 export function cmdStatus(run: PluginRun): void {
+  requireReady(run, ErrorCode.notAvailable);
   const { ctx, cfg, runner } = run;
   const caps = (ctx.conf.capabilities ?? {}) as Record<string, unknown>;
   if ((cfg.ipMasq || caps.portMappings === true) && run.firewall.kind === 'none') {

@@ -16,6 +16,8 @@ import type { SubnetKeeper } from './subnets';
 export interface ControllerOptions {
   config: AgentConfig;
   nodes: () => ReadonlyMap<string, SlimNode>;
+  /** False until the informer's first list is in: an empty map then means "not known yet", not "no nodes". */
+  synced?: () => boolean;
   subnets: SubnetKeeper;
   ports: AgentPorts;
   logger: Logger;
@@ -77,11 +79,17 @@ export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
   private natKey = '';
   private ready = false;
+  private reason = 'starting';
 
   constructor(private readonly opts: ControllerOptions) {}
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** Why the node is not ready (for /readyz). */
+  get notReadyReason(): string {
+    return this.reason;
   }
 
   private get network(): NetworkSettings {
@@ -90,6 +98,7 @@ export class NodeController {
 
   /** One pass; `full` reads and fixes everything, otherwise only the peers that changed since the last pass. */
   async reconcile(full: boolean): Promise<ReconcileOutcome> {
+    if (this.opts.synced && !this.opts.synced()) return this.notReady('waiting for the first list of Nodes from the API server');
     const nodes = this.opts.nodes();
     const self = nodes.get(this.opts.config.nodeName);
     if (!self) return this.notReady(`node ${this.opts.config.nodeName} is not in the API server (NODE_NAME?)`);
@@ -121,6 +130,7 @@ export class NodeController {
   }
 
   private notReady(reason: string): ReconcileOutcome {
+    this.reason = reason;
     this.setReady(false);
     return { kind: 'not-ready', reason };
   }

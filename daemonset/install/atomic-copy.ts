@@ -1,13 +1,12 @@
 /**
- * One file replaced atomically: written beside its target (a temp file in the same directory,
- * so the rename cannot cross file systems), fsynced, its sha256 checked against the expected
- * one both while copying and by reading the written file back, renamed over the target, and
- * the directory fsynced so the rename itself survives a crash. A process that execs the target
- * meanwhile opens either the old inode or the new one, never a partly written file.
+ * One file replaced atomically (daemonset/fs/atomic-write.ts: temp file beside the target,
+ * fsync, rename, fsync the directory), its sha256 checked against the expected one both while
+ * copying and by reading the written file back before the rename. A process that execs the
+ * target meanwhile opens either the old inode or the new one, never a partly written file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { replaceFile } from '../fs/atomic-write';
 import { tempName } from './layout';
 import { InstallError } from './plan';
 
@@ -23,15 +22,6 @@ export async function sha256File(path: string): Promise<string> {
       if (bytesRead === 0) return hash.digest('hex');
       hash.update(buf.subarray(0, bytesRead));
     }
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
   } finally {
     await fh.close();
   }
@@ -69,17 +59,13 @@ export interface AtomicCopy {
   mode?: number;
 }
 
+/** Copies `from` into `dir/name`, checked against `sha256` before it replaces the old file. */
 export async function copyFileAtomic({ from, dir, name, sha256, mode = 0o755 }: AtomicCopy): Promise<void> {
-  const tmp = join(dir, tempName(name, randomBytes(6).toString('hex')));
-  try {
+  const fill = async (tmp: string) => {
     const copied = await copyAndHash(from, tmp, mode);
     if (copied !== sha256) throw new InstallError(`${from} changed while it was being installed (sha256 ${copied}, expected ${sha256})`);
     const written = await sha256File(tmp);
     if (written !== sha256) throw new InstallError(`${tmp} does not hold what was written (sha256 ${written}, expected ${sha256})`);
-    await rename(tmp, join(dir, name));
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dir);
+  };
+  await replaceFile({ dir, name, temp: tempName(name, randomBytes(6).toString('hex')), fill });
 }

@@ -5,7 +5,8 @@
  */
 import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { copyFileAtomic, fsyncDir, sha256File } from './atomic-copy';
+import { fsyncDir } from '../fs/atomic-write';
+import { copyFileAtomic, sha256File } from './atomic-copy';
 import { FileKind, HEAD_BYTES, fileKind, launcherRuntime } from './layout';
 import { planInstall, type FileFacts, type Step } from './plan';
 

@@ -1,0 +1,69 @@
+// Assembles the agent: API client and node informer, subnet keeper, publisher, kernel ports,
+// the controller and its loop, and the health/metrics server. Nothing here decides anything.
+import { createAsyncRunner } from '../../cni/host/run-async';
+import type { AgentConfig } from '../config/types';
+import { ClientNodeKubeClient } from '../kube/client-node';
+import { NodeInformer } from '../kube/informer';
+import { loadKubeConfig } from '../kube/kubeconfig';
+import type { Logger } from '../kube/log';
+import { NodePublisher } from '../kube/publish';
+import { parseSubnetPools } from '../kube/subnet-pool';
+import { createAgentMetrics, Heartbeat, startServer } from '../serve';
+import { NodeController } from './controller';
+import { ReconcileLoop } from './loop';
+import { controllerHooks, informerHooks } from './metrics-hooks';
+import { nodePorts } from './node-ports';
+import { SubnetKeeper } from './subnets';
+
+export interface RunningAgent {
+  /** Stops watching and reconciling; the dataplane stays as it is (pods keep their traffic). */
+  stop(): Promise<void>;
+  readonly address: { host: string; port: number };
+}
+
+export interface StartAgentOptions {
+  config: AgentConfig;
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  version: string;
+}
+
+function poolsOf(config: AgentConfig) {
+  const net = config.networks[0];
+  const pools = net.clusterCIDRs.map((c) => ({ clusterCidr: c, nodePrefixLength: c.includes(':') ? net.nodePrefixLength.ipv6 : net.nodePrefixLength.ipv4 }));
+  return parseSubnetPools(pools, 'networks[0].clusterCIDRs');
+}
+
+export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
+  const { config, logger } = o;
+  const env = config.kubeconfig ? { ...o.env, KUBECONFIG: config.kubeconfig } : o.env;
+  const client = new ClientNodeKubeClient(loadKubeConfig({ env }));
+  const metrics = createAgentMetrics({ version: o.version, node: config.nodeName });
+  const periodMs = config.resyncSeconds * 1000;
+  let loop: ReconcileLoop | undefined;
+  const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, () => loop?.trigger({ eventAt: performance.now() })) });
+  const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(config), logger });
+  const ports = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
+  const controller = new NodeController({ config, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports, logger, hooks: controllerHooks(metrics) });
+  const heartbeat = new Heartbeat();
+  loop = new ReconcileLoop({ reconcile: (full) => controller.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
+  const server = await startServer({
+    listen: config.listen,
+    metrics,
+    logger,
+    health: () => heartbeat.probe(3 * periodMs),
+    ready: () => (controller.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: controller.notReadyReason }),
+  });
+  informer.start();
+  loop.start();
+  logger.info('twilld started', { node: config.nodeName, version: o.version, listen: server.address ? `${server.address.host}:${server.address.port}` : '' });
+  return {
+    address: server.address,
+    stop: async () => {
+      await loop.stop();
+      await informer.stop();
+      await server.close();
+      logger.info('twilld stopped; the dataplane stays in place', { node: config.nodeName });
+    },
+  };
+}
