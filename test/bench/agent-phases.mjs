@@ -70,15 +70,17 @@ export async function idleWindow({ pid, seconds, agent, monitor }) {
 }
 
 /**
- * `count` nodes added and removed, alternating, one command every `paceMs` (paced by the clock,
- * not by the answers). Returns the commands with their subnet, kind and API answer times.
+ * `count` new nodes added (indexes from `firstNew`) and `count` existing ones removed (from 0),
+ * alternating, one command every `paceMs` (paced by the clock, not by the answers). Each command
+ * has its own route to show, even when the agent folds several into one pass. Returns the
+ * commands with their subnet, kind and API answer times.
  */
-export async function churn({ api, firstIndex, count, paceMs }) {
+export async function churn({ api, firstNew, count, paceMs }) {
   const commands = [];
   const start = performance.now();
   for (let k = 0; k < 2 * count; k++) {
-    const i = firstIndex + (k >> 1);
     const kind = k % 2 === 0 ? 'add' : 'remove';
+    const i = kind === 'add' ? firstNew + (k >> 1) : k >> 1;
     const answer = await api.command({ op: kind === 'add' ? 'addNode' : 'removeNode', i });
     commands.push({ kind, i, dst: simulatedPodCidr(i), sentAt: answer.sentAt, answeredAt: answer.answeredAt });
     const next = start + (k + 1) * paceMs;

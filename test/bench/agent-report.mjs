@@ -28,6 +28,7 @@ function startRows(r) {
   return [
     { section: `start: agent process spawned → ${nodes} peers' routes in the kernel (ip monitor stamps)` },
     [`last of ${nodes} peer routes added`, fmtS(converge.seconds), `≤ ${GOALS.convergeS} s`, met(converge.seconds <= GOALS.convergeS)],
+    ['"twilld started" logged (line arrival)', fmtS(converge.startedSeconds), '', ''],
     ['first peer route added', fmtS(converge.firstSeconds), '', ''],
     ['"network ready" logged (line arrival)', fmtS(converge.readySeconds), '', ''],
     ['kernel then holds routes / neighbours / FDB', `${entries.routes} / ${entries.neighbours} / ${entries.fdb}`, `${nodes} each`, met(all)],
@@ -38,7 +39,7 @@ function churnRows(r) {
   const { add, remove, count, paceMs } = r.churn;
   const p99ok = (s) => s.p99 <= GOALS.churnP99Ms && s.missing === 0;
   return [
-    { section: `churn: ${count} nodes added, ${count} removed, alternating every ${paceMs} ms (API answer → kernel route event)` },
+    { section: `churn: ${count} new nodes added, ${count} existing ones removed, alternating, one every ${paceMs} ms (API answer → kernel route event)` },
     ['node added → route in kernel p50', formatMs(add.p50), '', ''],
     ['node added → route in kernel p99', formatMs(add.p99), `≤ ${GOALS.churnP99Ms} ms`, met(p99ok(add))],
     ['node removed → route gone p50', formatMs(remove.p50), '', ''],
@@ -99,7 +100,7 @@ export function agentGoalLine(r) {
   );
 }
 
-const TIMING = /(Ms|_ms|Seconds|_seconds)$/;
+const TIMING = /(^ms$|Ms$|_ms$|^seconds$|Seconds$|_seconds$)/;
 const timingsOf = (e) => Object.entries(e).filter(([k, v]) => typeof v === 'number' && TIMING.test(k));
 const passKey = (e) => [e.event, e.kind ?? (typeof e.full === 'boolean' ? (e.full ? 'full' : 'scoped') : undefined)].filter(Boolean).join(' ');
 
@@ -121,6 +122,14 @@ export function passNotes(logs) {
     const medians = fields.map((k) => `${k} ${percentile(entries.map((e) => e[k]).filter(Number.isFinite), 50)}`).join(', ');
     return `agent log "${key}" ×${entries.length}: first {${first}}${entries.length > 1 ? `; medians {${medians}}` : ''}`;
   });
+}
+
+/** The idle window's CPU per full pass (the timer's resyncs are all that runs then). */
+export function idleSplit(idle) {
+  const n = idle.fullPasses;
+  if (!(n > 0)) return `idle: no full pass counted by the agent in ${idle.seconds.toFixed(0)} s (reconcile_duration_seconds{kind="full"})`;
+  const perPass = (pct) => formatMs((10 * pct * idle.seconds) / n);
+  return `idle: ${n} full passes in ${idle.seconds.toFixed(0)} s (the agent's count); CPU per pass: ${perPass(idle.ownPct)} in the agent's own process, ${perPass(idle.childPct)} in the execs it ran`;
 }
 
 /** What the agent logged in a window, by event name ("reconciled ×3, ..."). */

@@ -4,7 +4,8 @@
 // simulated Nodes plus this node, and dist/twilld started as a DaemonSet would start it. Then:
 //   1. agent start → the last of 5,000 peer routes in the kernel (`ip monitor route` stamps);
 //   2. 30 s of nothing changing: CPU from /proc/<pid>/stat (the agent's and its execs');
-//   3. 100 nodes added and 100 removed, alternating, paced: API answer → route event;
+//   3. 100 new nodes added and 100 existing ones removed, alternating, paced: API answer →
+//      route event;
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
@@ -21,7 +22,7 @@ import { memoryOf } from './lib/proc.mjs';
 import { startRouteMonitor } from './lib/route-monitor.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { awaitChurnEvents, awaitConvergence, churn, convergenceTracker, idleWindow, kernelEntries, simulatedPodCidr } from './agent-phases.mjs';
-import { agentGoalLine, agentTable, churnStats, eventCounts, passNotes } from './agent-report.mjs';
+import { agentGoalLine, agentTable, churnStats, eventCounts, idleSplit, passNotes } from './agent-report.mjs';
 import { scrapeAgent } from './agent-scrape.mjs';
 
 export const name = 'twilld';
@@ -80,8 +81,9 @@ async function startAndConverge({ k, dir, env, progress }) {
   const c = await awaitConvergence({ tracker: env.tracker, agent, timeoutMs: 60_000 });
   if (c.lastAt === undefined) throw new Error(convergeFailure(c, agent, k.nodes));
   const ready = await agent.waitForLog((e) => e.event === 'network ready', 10_000);
-  const since = (at) => (at - t0) / 1000;
-  return { seconds: since(c.lastAt), firstSeconds: since(c.firstAt), readySeconds: ready ? since(ready.receivedAt) : NaN };
+  const started = agent.logs.find((e) => e.event === 'twilld started');
+  const since = (at) => (at === undefined ? NaN : (at - t0) / 1000);
+  return { seconds: since(c.lastAt), firstSeconds: since(c.firstAt), startedSeconds: since(started?.receivedAt), readySeconds: since(ready?.receivedAt) };
 }
 
 function convergeFailure(c, agent, nodes) {
@@ -90,23 +92,31 @@ function convergeFailure(c, agent, nodes) {
   return `twilld: ${why} with ${c.count} of ${nodes} peer routes in the kernel; its last output:\n  ${tail}`;
 }
 
+/** Nothing changing for a while: CPU from /proc, and the full passes the agent counted meanwhile. */
+async function idlePhase({ k, env, progress }) {
+  await sleep(2000); // the pass that found the last peer finishes its files and Node patch
+  progress(`${k.idleSeconds} s idle`);
+  const before = scrapeAgent(NS, LISTEN);
+  const idle = await idleWindow({ pid: env.agent.pid, seconds: k.idleSeconds, agent: env.agent, monitor: env.monitor });
+  const after = scrapeAgent(NS, LISTEN);
+  const fullPasses = after.full && before.full ? after.full.count - before.full.count : NaN;
+  return { idle: { ...idle, fullPasses }, scrape: after };
+}
+
 /** The measured phases after setUp; returns everything agent-report.mjs prints. */
 async function measure({ k, dir, env, progress }) {
   const converge = await startAndConverge({ k, dir, env, progress });
   const { agent, api, monitor } = env;
   const entries = kernelEntries(NS);
   const afterConverge = memoryOf(agent.pid);
-  await sleep(2000); // the pass that found the last peer finishes its files and Node patch
-  progress(`converged in ${converge.seconds.toFixed(2)} s; ${k.idleSeconds} s idle`);
-  const idle = await idleWindow({ pid: agent.pid, seconds: k.idleSeconds, agent, monitor });
-  const before = scrapeAgent(NS, LISTEN);
-  progress(`churn: ${k.churn} nodes added and removed, one command every ${k.paceMs} ms`);
-  const commands = await churn({ api, firstIndex: k.nodes, count: k.churn, paceMs: k.paceMs });
-  const matched = await awaitChurnEvents({ commands, monitor, graceMs: 3000 });
+  progress(`converged in ${converge.seconds.toFixed(2)} s`);
+  const { idle, scrape } = await idlePhase({ k, env, progress });
+  progress(`churn: ${k.churn} nodes added, ${k.churn} removed, one command every ${k.paceMs} ms`);
+  const commands = await churn({ api, firstNew: k.nodes, count: k.churn, paceMs: k.paceMs });
+  const matched = await awaitChurnEvents({ commands, monitor, graceMs: 5000 });
   const afterChurn = memoryOf(agent.pid);
-  const metrics = scrapeAgent(NS, LISTEN, before);
   return {
-    nodes: k.nodes, pid: agent.pid, converge, entries, idle, metrics,
+    nodes: k.nodes, pid: agent.pid, converge, entries, idle, metrics: scrapeAgent(NS, LISTEN, scrape),
     churn: { count: k.churn, paceMs: k.paceMs, add: churnStats(matched, 'add'), remove: churnStats(matched, 'remove') },
     memory: { afterConverge, afterChurn },
     api: { ready: api.ready, memory: memoryOf(api.pid) },
@@ -136,6 +146,7 @@ function notesOf(r, down) {
     `agent's own RSS figure (process_resident_memory_bytes): ${Number.isFinite(own) ? `${(own / 1e6).toFixed(1)} MB` : '—'}, vs VmRSS ${((r.memory.afterChurn.rssKiB * 1024) / 1e6).toFixed(1)} MB read from /proc`,
     ...(r.metrics.error ? [`could not read the agent's /metrics: ${r.metrics.error}`] : []),
     `agent log during the idle window: ${eventCounts(r.idle.logs)}`,
+    idleSplit(r.idle),
     ...passNotes(r.logs),
     `test API server (same namespace, own process): ${r.api.ready.nodes} nodes loaded in ${r.api.ready.ms} ms, VmRSS ${((r.api.memory.rssKiB * 1024) / 1e6).toFixed(0)} MB at the end`,
     `agent stopped on SIGTERM in ${down.stopMs.toFixed(0)} ms (${down.agentExit?.code ?? down.agentExit?.signal})${down.leftovers.length ? `; ${down.leftovers.length} process(es) left in ${NS} were killed` : ''}`,

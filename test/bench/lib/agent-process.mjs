@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon } from './daemon.mjs';
+import { RUNTIME_PATH } from './exec.mjs';
 
 /** The agent's config file (AgentConfig without nodeName/kubeconfig), written into `dir`. */
 export function writeAgentConfig(dir, { listen, resyncSeconds, underlayInterface }) {
@@ -38,7 +39,8 @@ export function startAgent({ ns, binary, configFile, nodeName, kubeconfig }) {
     label: 'twilld',
     file: 'ip',
     argv: ['netns', 'exec', ns, binary, '--config', configFile],
-    env: { PATH: process.env.PATH, NODE_NAME: nodeName, KUBECONFIG: kubeconfig },
+    // A container's plain PATH, not ours (this shell's PATH leads every exec through ~/.cargo, pyenv shims...).
+    env: { PATH: RUNTIME_PATH, NODE_NAME: nodeName, KUBECONFIG: kubeconfig },
     stdin: 'ignore',
     onStdout: onLine,
     onStderr: onLine,
