@@ -29,6 +29,7 @@ function startRows(r) {
     { section: `start: agent process spawned → ${nodes} peers' routes in the kernel (ip monitor stamps)` },
     [`last of ${nodes} peer routes added`, fmtS(converge.seconds), `≤ ${GOALS.convergeS} s`, met(converge.seconds <= GOALS.convergeS)],
     ['"twilld started" logged (line arrival)', fmtS(converge.startedSeconds), '', ''],
+    ['"nodes listed" logged (the informer\'s first list in)', fmtS(converge.listedSeconds), '', ''],
     ['first peer route added', fmtS(converge.firstSeconds), '', ''],
     ['"network ready" logged (line arrival)', fmtS(converge.readySeconds), '', ''],
     ['kernel then holds routes / neighbours / FDB', `${entries.routes} / ${entries.neighbours} / ${entries.fdb}`, `${nodes} each`, met(all)],

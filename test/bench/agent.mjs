@@ -81,9 +81,12 @@ async function startAndConverge({ k, dir, env, progress }) {
   const c = await awaitConvergence({ tracker: env.tracker, agent, timeoutMs: 60_000 });
   if (c.lastAt === undefined) throw new Error(convergeFailure(c, agent, k.nodes));
   const ready = await agent.waitForLog((e) => e.event === 'network ready', 10_000);
-  const started = agent.logs.find((e) => e.event === 'twilld started');
+  const logged = (event) => agent.logs.find((e) => e.event === event)?.receivedAt;
   const since = (at) => (at === undefined ? NaN : (at - t0) / 1000);
-  return { seconds: since(c.lastAt), firstSeconds: since(c.firstAt), startedSeconds: since(started?.receivedAt), readySeconds: since(ready?.receivedAt) };
+  return {
+    seconds: since(c.lastAt), firstSeconds: since(c.firstAt), readySeconds: since(ready?.receivedAt),
+    startedSeconds: since(logged('twilld started')), listedSeconds: since(logged('nodes listed')),
+  };
 }
 
 function convergeFailure(c, agent, nodes) {
