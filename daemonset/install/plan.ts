@@ -42,6 +42,9 @@ export interface PlanInput {
   now: number;
 }
 
+/** Bundles in dist/ that are not for the CNI bin dir: the agent runs from its image (and its Node runtime stays out of /opt/cni/bin unless a plugin runs on it). */
+export const NOT_FOR_CNI_BIN: ReadonlySet<string> = new Set(['twilld']);
+
 export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export class InstallError extends Error {
@@ -84,7 +87,7 @@ function staleRuntimes(dest: FileFacts[], bundles: FileFacts[], runtimes: FileFa
 }
 
 export function planInstall({ source, dest, now }: PlanInput): Step[] {
-  const bundles = source.filter((f) => f.kind === FileKind.bundle);
+  const bundles = source.filter((f) => f.kind === FileKind.bundle && !NOT_FOR_CNI_BIN.has(f.name));
   if (!bundles.length) throw new InstallError('no twill bundle in the source directory (run make build)');
   const runtimes = neededRuntimes(bundles, source);
   const have = new Map(dest.map((f) => [f.name, f]));

@@ -13,9 +13,10 @@
 import { isIP } from 'node:net';
 import { nodes } from '../kube/apiserver';
 import { eventually } from '../kube/client';
+import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
 import {
-  AGENT_ROUTE_PROTO, Cluster, execIn, fdb, peerEntries, readConflist, routes, TWILLD, vxlanDevice,
+  AGENT_ROUTE_PROTO, Cluster, execIn, fdb, peerEntries, readConflist, routes, vxlanDevice,
   type Agent, type AgentFileConfig, type ClusterNode, type NodeSpec, type Pod,
 } from '../helpers/cluster';
 
@@ -24,10 +25,10 @@ jest.setTimeout(120_000);
 const DEV = vxlanDevice(1);
 const family = (cidr: string): 4 | 6 => (isIP(cidr.split('/')[0]) === 6 ? 6 : 4);
 
-/** Starts an agent on every node (all at once) and waits until each is healthy and wrote its conflist. */
+/** Starts an agent on every node (all at once) and waits until each is ready (subnet, overlay, conflist, Node published). */
 async function startAgents(cluster: Cluster, config: Partial<AgentFileConfig> = {}): Promise<Agent[]> {
   const agents = cluster.nodes.map((node) => cluster.startAgent({ node, config }));
-  await Promise.all(agents.map((a) => a.waitHealthy('/healthz', 60_000)));
+  await Promise.all(agents.map((a) => a.waitHealthy('/readyz', 60_000)));
   await Promise.all(agents.map((a) => eventually(() => readConflist(a.node.paths.cniConfDir, 'twill'), 20_000, 100)));
   return agents;
 }
@@ -82,7 +83,7 @@ async function withCluster(specs: number | NodeSpec[], body: (c: Cluster) => Pro
   }
 }
 
-describe.skip(`twilld end to end (skipped until ${TWILLD} exists)`, () => {
+describeRoot("twilld end to end", () => {
   beforeAll(() => requireTools(['ip', 'bridge', 'ss', 'socat', 'curl', 'ping']));
 
   it('pods on every node reach pods on every other node, IPv4 and IPv6, from self-allocated dual-stack subnets; 1400-byte DF pings pass', async () => {
@@ -144,7 +145,8 @@ describe.skip(`twilld end to end (skipped until ${TWILLD} exists)`, () => {
     await withCluster(2, async (cluster) => {
       await startAgents(cluster);
       const [n1, n2] = cluster.nodes;
-      await expectProgrammed(cluster, n1, n2);
+      // n1 programs n2 once n2's annotations reach it (a watch event after n2 is ready).
+      await eventually(() => expectProgrammed(cluster, n1, n2), 10_000, 100);
       const [subnet4] = subnetsOf(n2);
       const mac = annotation(cluster, n2, 'vtep-mac');
       await execIn(n1, ['bridge', 'fdb', 'del', mac, 'dev', DEV, 'dst', annotation(cluster, n2, 'underlay-ip')]);
@@ -159,12 +161,15 @@ describe.skip(`twilld end to end (skipped until ${TWILLD} exists)`, () => {
       await startAgents(cluster, { directRouting: true });
       const [n1, n2, n3] = cluster.nodes;
       const [n2v4, n2v6] = subnetsOf(n2);
-      const direct4 = (await routes(n1, { family: 4, proto: AGENT_ROUTE_PROTO })).find((r) => r.dst === n2v4);
-      const direct6 = (await routes(n1, { family: 6, proto: AGENT_ROUTE_PROTO })).find((r) => r.dst === n2v6);
-      expect(direct4).toMatchObject({ gateway: n2.ipv4, dev: 'eth0' });
-      expect(direct6).toMatchObject({ gateway: n2.ipv6, dev: 'eth0' });
-      expect((await peerEntries(n1, [n2v4, n2v6])).routes).toEqual([]); // nothing for n2 on twill.1
-      await expectProgrammed(cluster, n1, n3);
+      await eventually(async () => {
+        const direct4 = (await routes(n1, { family: 4, proto: AGENT_ROUTE_PROTO })).find((r) => r.dst === n2v4);
+        expect(direct4).toMatchObject({ gateway: n2.ipv4, dev: 'eth0' });
+        await expectProgrammed(cluster, n1, n3);
+      }, 10_000, 100);
+      // The underlay is IPv4 (the nodes' first InternalIP): direct routes are for that family; the
+      // IPv6 pod subnet still crosses the overlay (daemonset/overlay/plan.ts says why).
+      expect((await peerEntries(n1, [n2v4])).routes).toEqual([]); // nothing for n2's IPv4 subnet on twill.1
+      expect((await peerEntries(n1, [n2v6])).routes.map((r) => r.dst)).toEqual([n2v6]);
       const pods = await podsEverywhere(cluster);
       expect(await meshFailures(cluster, pods)).toEqual([]);
       // No encapsulation between n1 and n2: the pod packets cross eth0 as they are.
@@ -172,6 +177,27 @@ describe.skip(`twilld end to end (skipped until ${TWILLD} exists)`, () => {
       const before = await txPackets();
       expect(await cluster.ping({ from: pods[0], to: pods[1].ipv4! })).toBe(true);
       expect(await txPackets()).toBe(before);
+    });
+  });
+
+  it('uses spec.podCIDRs when the cluster allocates them, sets NetworkUnavailable=False, and SIGTERM leaves the dataplane', async () => {
+    const specs: NodeSpec[] = [{ podCIDRs: ['10.214.1.0/24', 'fd14:0:0:1::/64'] }, { podCIDRs: ['10.214.2.0/24', 'fd14:0:0:2::/64'] }];
+    await withCluster(specs, async (cluster) => {
+      const net = { name: 'twill', bridge: 'twill0', vni: 1, clusterCIDRs: [], nodePrefixLength: { ipv4: 24, ipv6: 64 }, ipMasq: true };
+      await startAgents(cluster, { networks: [net] });
+      const [n1, n2] = cluster.nodes;
+      expect(subnetsOf(n1)).toEqual(specs[0].podCIDRs);
+      const node1 = cluster.api.get(nodes, 'n1') as any;
+      expect(node1.metadata.annotations['twill.dev/pod-cidrs']).toBeUndefined(); // peers read spec.podCIDRs
+      expect(node1.status.conditions.find((c: any) => c.type === 'NetworkUnavailable')).toMatchObject({ status: 'False', reason: 'TwillIsUp' });
+      await eventually(() => expectProgrammed(cluster, n1, n2), 10_000, 100);
+      const [a, b] = await podsEverywhere(cluster);
+      expect(await cluster.ping({ from: a, to: b.ipv6! })).toBe(true);
+      const stopped = await cluster.agentOn('n1')!.stop('SIGTERM');
+      expect(stopped).toEqual({ code: 0, signal: null });
+      expect(cluster.agentOn('n1')!.lines.some((l) => l.json?.event === 'twilld stopped; the dataplane stays in place')).toBe(true);
+      await expectProgrammed(cluster, n1, n2);
+      expect(await cluster.ping({ from: a, to: b.ipv4! })).toBe(true);
     });
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyFileAtomic } from '../../daemonset/install/atomic-copy';
 import { installFiles } from '../../daemonset/install/install-files';
-import { tempName } from '../../daemonset/install/layout';
+import { HEAD_BYTES, launcherRuntime, tempName } from '../../daemonset/install/layout';
 import { InstallError, type Step } from '../../daemonset/install/plan';
 import { DIST } from '../helpers/exec-plugin';
 
@@ -27,7 +27,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const summary = (steps: Step[]) => steps.map((s) => `${s.op} ${s.name}`);
-const distRuntime = () => readdirSync(DIST).find((f) => RUNTIME_FILE.test(f))!;
+// The plugins' runtime (dist/ also holds the agent's, when that is another one).
+const distRuntime = () => launcherRuntime(readFileSync(join(DIST, 'twill'), 'utf8').slice(0, HEAD_BYTES))!;
 
 function versionOf(dir: string) {
   const r = spawnSync(join(dir, 'twill'), [], { env: { PATH: '/usr/bin:/bin', CNI_COMMAND: 'VERSION' }, input: '', encoding: 'utf8' });
@@ -48,7 +49,8 @@ describe('installFiles: dist/ into a CNI bin directory', () => {
     const to = join(tempDir('fresh'), 'opt/cni/bin');
     const steps = await installFiles({ from: DIST, to });
     expect(summary(steps)).toEqual([`copy ${distRuntime()}`, 'copy twill', 'copy twill-ipam']);
-    expect(readdirSync(to).sort()).toEqual(readdirSync(DIST).sort());
+    // The agent and the runtime only it runs on are not CNI plugins: they stay out of the bin dir.
+    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam'].sort());
     for (const f of readdirSync(to)) {
       const st = lstatSync(join(to, f));
       expect({ f, file: st.isFile(), mode: st.mode & 0o777, sha: sha256(join(to, f)) }).toEqual({ f, file: true, mode: 0o755, sha: sha256(join(DIST, f)) });
