@@ -37,7 +37,8 @@ function startRows(r) {
 }
 
 function churnRows(r) {
-  const { add, remove, count, paceMs } = r.churn;
+  const { add, remove, count, paceMs, entries } = r.churn;
+  const all = entries.routes === r.nodes && entries.neighbours === r.nodes && entries.fdb === r.nodes;
   const p99ok = (s) => s.p99 <= GOALS.churnP99Ms && s.missing === 0;
   return [
     { section: `churn: ${count} new nodes added, ${count} existing ones removed, alternating, one every ${paceMs} ms (API answer → kernel route event)` },
@@ -46,6 +47,7 @@ function churnRows(r) {
     ['node removed → route gone p50', formatMs(remove.p50), '', ''],
     ['node removed → route gone p99', formatMs(remove.p99), `≤ ${GOALS.churnP99Ms} ms`, met(p99ok(remove))],
     ['commands whose route event never came', `${add.missing + remove.missing}`, '0', met(add.missing + remove.missing === 0)],
+    ['kernel then holds routes / neighbours / FDB', `${entries.routes} / ${entries.neighbours} / ${entries.fdb}`, `${r.nodes} each`, met(all)],
   ];
 }
 

@@ -118,9 +118,10 @@ async function measure({ k, dir, env, progress }) {
   const commands = await churn({ api, firstNew: k.nodes, count: k.churn, paceMs: k.paceMs });
   const matched = await awaitChurnEvents({ commands, monitor, graceMs: 5000 });
   const afterChurn = memoryOf(agent.pid);
+  const entriesAfterChurn = kernelEntries(NS);
   return {
     nodes: k.nodes, pid: agent.pid, converge, entries, idle, metrics: scrapeAgent(NS, LISTEN, scrape),
-    churn: { count: k.churn, paceMs: k.paceMs, add: churnStats(matched, 'add'), remove: churnStats(matched, 'remove') },
+    churn: { count: k.churn, paceMs: k.paceMs, entries: entriesAfterChurn, add: churnStats(matched, 'add'), remove: churnStats(matched, 'remove') },
     memory: { afterConverge, afterChurn },
     api: { ready: api.ready, memory: memoryOf(api.pid) },
   };
