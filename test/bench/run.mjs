@@ -24,9 +24,14 @@
 // dist/twill and /usr/lib/cni/{bridge,host-local}, skipReason() when not root, its contenders
 // pass `netns` (a namespace it creates per call, deleted in its own cleanup) to runtimeEnv.
 //
+// The agent benchmark (agent.mjs, name "twilld") is not a side-by-side: it runs dist/twilld
+// against 5,000 simulated nodes and prints each figure beside its stated goal (metric | value |
+// goal | met?).
+//
 // Knobs (environment): BENCH_SAMPLES, BENCH_WARMUP, BENCH_ALLOCATIONS, BENCH_CONCURRENCY,
-// BENCH_REPEATS (lib/settings.mjs), BENCH_ONLY=ipam,... to run some modules; TMPDIR moves
-// the temporary stores (they are removed at the end, also after a failure or Ctrl-C).
+// BENCH_REPEATS (lib/settings.mjs), BENCH_TWILLD_* (agent.mjs), BENCH_ONLY=ipam,plugin,twilld
+// to run some modules; TMPDIR moves the temporary stores (they are removed at the end, also
+// after a failure or Ctrl-C).
 import { cpus, release, tmpdir } from 'node:os';
 import { startupBaseline } from './lib/baseline.mjs';
 import { DIST, missingBinaries } from './lib/exec.mjs';
@@ -34,10 +39,11 @@ import { loadSettings } from './lib/settings.mjs';
 import { comparisonTable } from './lib/table.mjs';
 import { buildVariants, runtimeIn } from './lib/runtimes.mjs';
 import { makeRunDir, makeTempDir, removeTempDirs } from './lib/tmp.mjs';
+import * as agent from './agent.mjs';
 import * as ipam from './ipam.mjs';
 import * as plugin from './plugin.mjs';
 
-const MODULES = [ipam, plugin];
+const MODULES = [ipam, plugin, agent];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -1,6 +1,7 @@
 // Knobs, from the environment. The defaults keep `make bench` near two minutes on a 2-core machine.
 
-function positiveInt(name, fallback) {
+/** The positive integer in environment variable `name`, or `fallback` when unset or empty. */
+export function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

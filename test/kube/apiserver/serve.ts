@@ -6,7 +6,8 @@
 //
 // It prints one JSON line ({"url", "kubeconfig", "nodes", "ms"}) when ready, then takes one
 // JSON command per stdin line and answers each with one JSON line: {"op":"addNode","i":N},
-// {"op":"removeNode","i":N}, {"op":"patch","name":…,"body":…,"contentType":…,"subresource":"status"},
+// {"op":"removeNode","i":N}, {"op":"createNode","body":{metadata,spec,status}} (a Node of the
+// caller's own shape, e.g. the node a benchmark's agent runs as), {"op":"patch","name":…,"body":…,"contentType":…,"subresource":"status"},
 // {"op":"delete","name":…}, {"op":"restart"}, {"op":"stop"}, {"op":"listen"},
 // {"op":"expireWatches"}, {"op":"closeWatches"}, {"op":"dropConnections"}, {"op":"stats"}.
 // End of stdin stops it.
@@ -36,6 +37,9 @@ async function run(api: TestApiServer, cmd: Command, ipv6: boolean): Promise<unk
       return addSimulatedNode(api, cmd.i ?? 0, { ipv6 }).metadata;
     case 'removeNode':
       return removeSimulatedNode(api, cmd.i ?? 0);
+    case 'createNode':
+      if (cmd.body === undefined) throw new Error('createNode: body (the Node) is required');
+      return api.create(nodes, cmd.body).metadata;
     case 'patch':
       return api.patch(nodes, cmd.name ?? '', cmd.body ?? {}, { contentType: cmd.contentType ?? 'application/merge-patch+json', subresource: cmd.subresource }).metadata;
     case 'delete':
