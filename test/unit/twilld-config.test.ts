@@ -148,10 +148,10 @@ describe('loadAgentConfig: defaults', () => {
     expect(c.namespace).toBe('twill-system');
   });
 
-  test('further networks default to bridge twill<index> and VNI index+1', () => {
-    const c = config(...withFile('networks:\n  - {name: a}\n  - {name: b, clusterCIDRs: [10.9.0.0/16]}\n  - {name: c, clusterCIDRs: [10.10.0.0/16]}\n'));
-    expect(c.networks.map((n) => [n.name, n.bridge, n.vni])).toEqual([['a', 'twill0', 1], ['b', 'twill1', 2], ['c', 'twill2', 3]]);
-    expect(c.networks[2]).toMatchObject({ nodePrefixLength: { ipv4: 24, ipv6: 64 }, ipMasq: true });
+  test('further networks are refused, not ignored, until the agent programs them', () => {
+    const err = errorOf(() => config(...withFile('networks:\n  - {name: a}\n  - {name: b, clusterCIDRs: [10.9.0.0/16]}\n')));
+    expect(err.field).toBe('networks[1]');
+    expect(err.message).toMatch(/not supported by this twilld yet/);
   });
 
   test('an empty file is no settings', () => {
@@ -240,10 +240,11 @@ networks:
   });
 
   test('YAML and JSON files give the same config', () => {
-    const yaml = config(['--config', '/t.yaml'], NODE, { '/t.yaml': YAML.replace(/no_this\S*/, 'false') });
-    const json = config(['--config', '/t.json'], NODE, { '/t.json': JSON_TEXT });
+    const single = (text: string) => text.replace(/\n  - name: storage[\s\S]*$/, '\n');
+    const yaml = config(['--config', '/t.yaml'], NODE, { '/t.yaml': single(YAML) });
+    const json = config(['--config', '/t.json'], NODE, { '/t.json': JSON.stringify({ ...JSON.parse(JSON_TEXT), networks: JSON.parse(JSON_TEXT).networks.slice(0, 1) }) });
     expect(yaml).toEqual(json);
-    expect(yaml.networks[1]).toEqual({ name: 'storage', bridge: 'twill1', vni: 42, clusterCIDRs: ['10.250.0.0/16'], nodePrefixLength: { ipv4: 24, ipv6: 64 }, ipMasq: false });
+    expect(yaml.networks).toEqual([{ name: 'pods', bridge: 'twill0', vni: 1, clusterCIDRs: ['10.244.0.0/16', 'fd00:10:244::/56'], nodePrefixLength: { ipv4: 24, ipv6: 64 }, mtu: 1450, ipMasq: true }]);
     expect(yaml).toMatchObject({ vxlanPort: 4789, listen: '[::1]:9765' });
   });
 });
