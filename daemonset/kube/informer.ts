@@ -34,7 +34,9 @@ export interface NodeInformerOptions {
   pageSize?: number;
   /** Each watch asks for a server-side timeout in [this, 2 × this) seconds (default 300). */
   watchTimeoutSeconds?: number;
-  /** A watch with no event, not even a bookmark, for this long is dead (default 120 s). */
+  /** A watch with no event, not even a bookmark, for this long is dead (default: its server-side
+   *  timeout + 60 s; a real kube-apiserver 1.32 sent nothing for minutes on a quiet cluster, so a
+   *  shorter limit cut healthy watches). */
   idleTimeoutMs?: number;
   backoff?: BackoffOptions;
   random?: () => number;
@@ -176,7 +178,7 @@ export class NodeInformer {
   private watch(): Promise<void> {
     const base = this.opts.watchTimeoutSeconds ?? 300;
     const timeoutSeconds = Math.floor(base * (1 + (this.opts.random ?? Math.random)()));
-    const idleTimeoutMs = this.opts.idleTimeoutMs ?? 120_000;
+    const idleTimeoutMs = this.opts.idleTimeoutMs ?? timeoutSeconds * 1000 + 60_000;
     this.counters.watches++;
     this.log.debug('watching nodes', { resourceVersion: this.rv, timeoutSeconds });
     return this.opts.client.watchNodes({ resourceVersion: this.rv, timeoutSeconds, idleTimeoutMs, signal: this.stopper.signal }, (e) => this.apply(e));
