@@ -160,21 +160,23 @@ export class NodeController {
     return { kind, report };
   }
 
-  /** NAT exemption, forwarding, files and the Node's annotations: the node is usable once these are done. */
+  /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
   private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
     const { ports } = this.opts;
     const net = this.network;
-    const destinations = clusterDestinations(net, o.nodes);
-    const natKey = destinations.join(',');
-    if (o.full || natKey !== this.natKey) {
-      await step('nat', () => ports.noMasquerade(destinations));
-      this.natKey = natKey;
-    }
     await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
     await step('conflist', () => ports.writeFiles({ network: net, subnets: o.subnets.cidrs, mtu: report.mtu }));
     const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
     const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true };
     await step('publish', () => ports.publish(o.self, info));
+    // Last: its set update must not delay this node's routes or its Node's annotations.
+    const destinations = clusterDestinations(net, o.nodes);
+    const natKey = destinations.join(',');
+    if (o.full || natKey !== this.natKey) {
+      this.natKey = '';
+      await step('nat', () => ports.noMasquerade(destinations, o.full));
+      this.natKey = natKey;
+    }
     this.setReady(true);
   }
 }
