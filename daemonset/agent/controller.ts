@@ -9,7 +9,8 @@ import { errorMessage, type Logger } from '../kube/log';
 import type { NodeSubnets } from '../kube/node-subnets';
 import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
 import { overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer } from '../overlay';
-import { diffPeers, peersOf } from './peers';
+import type { KernelEntry } from './kernel-watch';
+import { diffPeers, peerOf, peersOf, peersWant } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -85,6 +86,17 @@ export class NodeController {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /**
+   * Whether the informer's peers call for this kernel entry (its deletion is then damage to heal).
+   * The informer's view, not the last pass's: a pass's own deletions of a removed peer arrive
+   * before that pass ends, and must not look like damage.
+   */
+  wants(entry: KernelEntry): boolean {
+    const self = this.opts.config.nodeName;
+    const peers = [...this.opts.nodes().values()].filter((n) => n.name !== self).map((n) => peerOf(n, 4));
+    return peersWant(peers, entry);
   }
 
   /** Why the node is not ready (for /readyz). */
