@@ -78,6 +78,9 @@ export function versionGuard(rt) {
  * operator may set NODE_OPTIONS=--max-old-space-size on the DaemonSet) and reports a missing
  * runtime as a plain message on stderr, exit 127 as a shell does for a missing command.
  */
+/** A 1 MB young generation (default 16 MB: the agent's garbage is small and short-lived) and a heap cap far above its ~20 MB live heap. */
+export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=128';
+
 export function agentLauncher(rt) {
   const line = [
     '":" //',
@@ -85,6 +88,10 @@ export function agentLauncher(rt) {
     'd=${0%/*}',
     '[ "$d" = "$0" ] && d=.',
     `r=$d/${rt.file}`,
+    // Heap defaults measured at 5,000 nodes (RSS 180 → 140 MB after convergence, 320 → 160 MB after
+    // churn; every exec forks a copy of the agent's page tables, so RSS is also exec latency). The
+    // operator's NODE_OPTIONS come after ours: V8 takes a flag's last value.
+    `export NODE_OPTIONS="${AGENT_NODE_OPTIONS}\${NODE_OPTIONS:+ $NODE_OPTIONS}"`,
     'if [ -x "$r" ] && [ -s "$r" ]; then exec "$r" "$0" "$@"; fi',
     `echo "twilld: its runtime $r is missing, empty or not executable (install dist/ whole)" >&2`,
     'exit 127',

@@ -9,7 +9,8 @@ import { errorMessage, type Logger } from '../kube/log';
 import type { NodeSubnets } from '../kube/node-subnets';
 import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
 import { overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer } from '../overlay';
-import { diffPeers, peersOf } from './peers';
+import type { KernelEntry } from './kernel-watch';
+import { diffPeers, peerOf, peersOf, peersWant } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -87,6 +88,17 @@ export class NodeController {
     return this.ready;
   }
 
+  /**
+   * Whether the informer's peers call for this kernel entry (its deletion is then damage to heal).
+   * The informer's view, not the last pass's: a pass's own deletions of a removed peer arrive
+   * before that pass ends, and must not look like damage.
+   */
+  wants(entry: KernelEntry): boolean {
+    const self = this.opts.config.nodeName;
+    const peers = [...this.opts.nodes().values()].filter((n) => n.name !== self).map((n) => peerOf(n, 4));
+    return peersWant(peers, entry);
+  }
+
   /** Why the node is not ready (for /readyz). */
   get notReadyReason(): string {
     return this.reason;
@@ -160,21 +172,23 @@ export class NodeController {
     return { kind, report };
   }
 
-  /** NAT exemption, forwarding, files and the Node's annotations: the node is usable once these are done. */
+  /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
   private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
     const { ports } = this.opts;
     const net = this.network;
-    const destinations = clusterDestinations(net, o.nodes);
-    const natKey = destinations.join(',');
-    if (o.full || natKey !== this.natKey) {
-      await step('nat', () => ports.noMasquerade(destinations));
-      this.natKey = natKey;
-    }
     await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
     await step('conflist', () => ports.writeFiles({ network: net, subnets: o.subnets.cidrs, mtu: report.mtu }));
     const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
     const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true };
     await step('publish', () => ports.publish(o.self, info));
+    // Last: its set update must not delay this node's routes or its Node's annotations.
+    const destinations = clusterDestinations(net, o.nodes);
+    const natKey = destinations.join(',');
+    if (o.full || natKey !== this.natKey) {
+      this.natKey = '';
+      await step('nat', () => ports.noMasquerade(destinations, o.full));
+      this.natKey = natKey;
+    }
     this.setReady(true);
   }
 }

@@ -7,7 +7,7 @@ import { writeReadiness } from '../cni-config/readiness';
 import { syncConfigFile } from '../cni-config/write';
 import type { AgentConfig } from '../config/types';
 import type { NodePublisher } from '../kube/publish';
-import { syncNoMasquerade, syncOverlay } from '../overlay';
+import { NoMasqueradeSets, syncOverlay } from '../overlay';
 import type { AgentPorts, NodeFilesInput } from './ports';
 
 const FORWARDING = { 4: 'net/ipv4/ip_forward', 6: 'net/ipv6/conf/all/forwarding' } as const;
@@ -23,9 +23,10 @@ async function writeFiles(config: AgentConfig, input: NodeFilesInput): Promise<{
 }
 
 export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publisher: NodePublisher }): AgentPorts {
+  const nat = new NoMasqueradeSets(o.runner);
   return {
     overlay: (desired, scope) => syncOverlay(o.runner, desired, scope),
-    noMasquerade: (cidrs) => syncNoMasquerade(o.runner, cidrs),
+    noMasquerade: (cidrs, verify) => nat.sync(cidrs, verify),
     forwarding: (families) => families.forEach((f) => ensureSysctl(FORWARDING[f], '1')),
     writeFiles: (input) => writeFiles(o.config, input),
     publish: (self, info) => o.publisher.sync(self, info),

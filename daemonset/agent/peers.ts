@@ -3,6 +3,8 @@
 import { Annotation } from '../kube/annotations';
 import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
 import type { Peer } from '../overlay';
+import { subnetOf } from '../overlay/addr';
+import type { KernelEntry } from './kernel-watch';
 
 /** A node's underlay address: what it published, else its first InternalIP of the family our underlay uses. */
 function underlayIpOf(node: SlimNode, family: 4 | 6): string | undefined {
@@ -55,4 +57,17 @@ export function diffPeers(before: ReadonlyMap<string, Peer>, after: ReadonlyMap<
     previous.push(old);
   }
   return { names, previous, removed };
+}
+
+/** Whether some peer calls for this kernel entry: a route to one of its subnets, their neighbour, its FDB entry (a scan: damage is rare). */
+export function peersWant(peers: Iterable<Peer>, entry: KernelEntry): boolean {
+  for (const peer of peers) {
+    if (entry.kind === 'fdb' && peer.vtepMac?.toLowerCase() === entry.key) return true;
+    if (entry.kind === 'fdb') continue;
+    for (const cidr of peer.podCIDRs) {
+      const s = subnetOf(cidr);
+      if (s && (entry.kind === 'route' ? s.cidr === subnetOf(entry.key)?.cidr : s.network === entry.key)) return true;
+    }
+  }
+  return false;
 }

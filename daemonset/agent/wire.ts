@@ -9,7 +9,9 @@ import type { Logger } from '../kube/log';
 import { NodePublisher } from '../kube/publish';
 import { parseSubnetPools } from '../kube/subnet-pool';
 import { createAgentMetrics, Heartbeat, startServer } from '../serve';
+import { deviceName } from '../overlay';
 import { NodeController } from './controller';
+import { KernelWatch } from './kernel-watch';
 import { ReconcileLoop } from './loop';
 import { controllerHooks, informerHooks } from './metrics-hooks';
 import { nodePorts } from './node-ports';
@@ -45,6 +47,15 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(config), logger });
   const ports = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
   const controller = new NodeController({ config, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports, logger, hooks: controllerHooks(metrics) });
+  const kernel = new KernelWatch({
+    device: deviceName(config.networks[0].vni),
+    wanted: (entry) => controller.wants(entry),
+    onDamage: (entry) => {
+      logger.info('kernel entry deleted, healing', entry);
+      loop?.trigger({ full: true });
+    },
+    logger,
+  });
   const heartbeat = new Heartbeat();
   loop = new ReconcileLoop({ reconcile: (full) => controller.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
   const server = await startServer({
@@ -54,6 +65,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     health: () => heartbeat.probe(3 * periodMs),
     ready: () => (controller.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: controller.notReadyReason }),
   });
+  kernel.start();
   informer.start();
   loop.start();
   logger.info('twilld started', { node: config.nodeName, version: o.version, listen: server.address ? `${server.address.host}:${server.address.port}` : '' });
@@ -61,6 +73,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     address: server.address,
     stop: async () => {
       await loop.stop();
+      kernel.stop();
       await informer.stop();
       await server.close();
       logger.info('twilld stopped; the dataplane stays in place', { node: config.nodeName });

@@ -1,7 +1,7 @@
 // The agent's kernel side: the VXLAN device, per-peer routes/neighbours/FDB entries and direct
 // routes (syncOverlay), and the cluster-CIDR exemption from outbound NAT (syncNoMasquerade).
 export { deviceName, overlayConfig, OVERLAY_DEFAULTS, ROUTE_PROTO, vtepMac } from './config';
-export { noMasqueradeCidrs, syncNoMasquerade } from './nat';
+export { NoMasqueradeSets, noMasqueradeCidrs, syncNoMasquerade } from './nat';
 export { syncOverlay, type DesiredOverlay, type OverlaySyncReport, type SyncScope } from './sync';
 export { OverlaySetupError, overlayMtu, VXLAN_OVERHEAD } from './underlay';
 export type { OverlayConfig, Peer, SkippedPeer, Underlay } from './types';

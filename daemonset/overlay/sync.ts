@@ -78,9 +78,9 @@ function readOptions(d: DesiredOverlay, scope?: SyncScope): ReadOptions {
 
 type State = KernelState & { features: Awaited<ReturnType<typeof readOffload>> };
 
-/** Kernel state and the device's offload features, read concurrently (two or three execs at once). */
+/** Kernel state and (full passes only: an event never changes it) the device's offload features, read concurrently. */
 async function readAll(runner: AsyncRunner, o: ReadOptions): Promise<State> {
-  const [state, features] = await Promise.all([readKernelState(runner, o), readOffload(runner, o.device)]);
+  const [state, features] = await Promise.all([readKernelState(runner, o), o.scope ? undefined : readOffload(runner, o.device)]);
   return { ...state, features };
 }
 

@@ -73,7 +73,9 @@ async function setUp({ k, dir, progress }) {
 
 /** Starts the agent and waits for every peer route; times are from the spawn. */
 async function startAndConverge({ k, dir, env, progress }) {
-  const configFile = writeAgentConfig(dir, { listen: LISTEN, resyncSeconds: 10, underlayInterface: 'eth0' });
+  // The agent's own resync period unless BENCH_TWILLD_RESYNC_SECONDS sets one (10 before kernel events healed).
+  const resyncSeconds = process.env.BENCH_TWILLD_RESYNC_SECONDS ? positiveInt('BENCH_TWILLD_RESYNC_SECONDS', 60) : undefined;
+  const configFile = writeAgentConfig(dir, { listen: LISTEN, resyncSeconds, underlayInterface: 'eth0' });
   progress(`starting dist/twilld as ${NODE.name}; waiting for ${k.nodes} peer routes`);
   const t0 = wallMs();
   const agent = startAgent({ ns: NS, binary: distBinary('twilld'), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });

@@ -135,7 +135,7 @@ describe('loadAgentConfig: defaults', () => {
       underlay: {},
       directRouting: false,
       checksumOffloadWorkaround: true,
-      resyncSeconds: 10,
+      resyncSeconds: 60,
       listen: '127.0.0.1:9765',
       paths: { cniConfDir: '/etc/cni/net.d', cniBinDir: '/opt/cni/bin', runDir: '/run/twill', ipamDataDir: '/var/lib/cni/networks' },
       logLevel: 'info',

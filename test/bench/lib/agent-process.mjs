@@ -40,7 +40,8 @@ export function startAgent({ ns, binary, configFile, nodeName, kubeconfig }) {
     file: 'ip',
     argv: ['netns', 'exec', ns, binary, '--config', configFile],
     // A container's plain PATH, not ours (this shell's PATH leads every exec through ~/.cargo, pyenv shims...).
-    env: { PATH: RUNTIME_PATH, NODE_NAME: nodeName, KUBECONFIG: kubeconfig },
+    // BENCH_TWILLD_NODE_OPTIONS: e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile the agent under load.
+    env: { PATH: RUNTIME_PATH, NODE_NAME: nodeName, KUBECONFIG: kubeconfig, ...(process.env.BENCH_TWILLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TWILLD_NODE_OPTIONS } : {}) },
     stdin: 'ignore',
     onStdout: onLine,
     onStderr: onLine,
