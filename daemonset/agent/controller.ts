@@ -10,7 +10,7 @@ import type { NodeSubnets } from '../kube/node-subnets';
 import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
 import { overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer } from '../overlay';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, peerOf, peersOf, peersWant } from './peers';
+import { diffPeers, peerOf, peersOf, peersWant, type PeerChanges } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -168,8 +168,32 @@ export class NodeController {
     if (report.failures.length) this.opts.logger.warn('overlay entries failed', { network: this.network.name, failures: report.failures.length, first: report.failures[0]?.message });
     await this.afterOverlay(o, report);
     const kind = scope ? 'scoped' : 'full';
-    this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds: (performance.now() - started) / 1000, report });
+    const seconds = (performance.now() - started) / 1000;
+    this.logPass({ kind, seconds, report, changes });
+    this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds, report });
     return { kind, report };
+  }
+
+  /** One line per pass that changed the kernel (peers joined or left, damage repaired); quiet passes log at debug. */
+  private logPass(o: { kind: 'full' | 'scoped'; seconds: number; report: OverlaySyncReport; changes?: PeerChanges }): void {
+    const { report } = o;
+    const changed = Object.values(report.changes).reduce((a, b) => a + b, 0) + (report.device === 'unchanged' ? 0 : 1);
+    const fields = {
+      network: this.network.name,
+      kind: o.kind,
+      peersChanged: o.changes?.names.join(',') || undefined,
+      peersRemoved: o.changes?.removed.join(',') || undefined,
+      programmed: report.peers.programmed,
+      skipped: report.peers.skipped.length,
+      device: report.device,
+      kernelChanges: changed,
+      ms: Math.round(o.seconds * 1000),
+      readMs: Math.round(report.timings.readMs),
+      planMs: Math.round(report.timings.planMs),
+      applyMs: Math.round(report.timings.applyMs),
+    };
+    if (changed) this.opts.logger.info('overlay synced', fields);
+    else this.opts.logger.debug('overlay synced', fields);
   }
 
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
