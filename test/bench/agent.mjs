@@ -139,7 +139,13 @@ async function tearDown(env) {
     await env.monitor?.stop();
     // Whatever the agent started and left running in the namespace (pids of our own descendants).
     const leftovers = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    for (const pid of leftovers) spawnSync('kill', ['-KILL', pid]);
+    for (const pid of leftovers) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     return { agentExit, stopMs, leftovers };
   } finally {
     runCleanups();
