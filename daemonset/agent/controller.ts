@@ -79,6 +79,8 @@ const familiesOf = (cidrs: string[]): Array<4 | 6> => [...new Set(cidrs.map((c) 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
   private natKey = '';
+  /** The NAT exemption update last started. */
+  private nat: Promise<void> = Promise.resolve();
   private ready = false;
   private reason = 'starting';
 
@@ -206,13 +208,33 @@ export class NodeController {
     const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true };
     await step('publish', () => ports.publish(o.self, info));
     // Last: its set update must not delay this node's routes or its Node's annotations.
-    const destinations = clusterDestinations(net, o.nodes);
-    const natKey = destinations.join(',');
-    if (o.full || natKey !== this.natKey) {
-      this.natKey = '';
-      await step('nat', () => ports.noMasquerade(destinations, o.full));
-      this.natKey = natKey;
-    }
+    const nat = this.syncNat(clusterDestinations(net, o.nodes), o.full);
+    // An event's pass does not wait for it: the next event's routes go in meanwhile.
+    if (o.full || !this.ready) await step('nat', () => nat);
+    else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
+  }
+
+  /** Updates the NAT exemption after any update still running (one at a time, in order). */
+  private syncNat(destinations: string[], full: boolean): Promise<void> {
+    const natKey = destinations.join(',');
+    if (!full && natKey === this.natKey) return this.nat;
+    const prior = this.nat;
+    this.natKey = natKey;
+    this.nat = (async () => {
+      await prior.catch(() => undefined); // its failure was reported where it was awaited
+      await this.opts.ports.noMasquerade(destinations, full);
+    })();
+    this.nat.catch(() => {
+      if (this.natKey === natKey) this.natKey = '';
+    });
+    return this.nat;
+  }
+
+  /** A NAT update an event's pass did not wait for failed: reported here, and the next pass is a full one (it verifies the sets). */
+  private natFailed(err: unknown): void {
+    this.synced = undefined;
+    this.opts.logger.error('reconcile failed', { stage: 'nat', error: errorMessage(err) });
+    this.opts.hooks?.failed?.({ network: this.network.name, stage: 'nat', error: err });
   }
 }

@@ -7,7 +7,7 @@ import { writeReadiness } from '../cni-config/readiness';
 import { syncConfigFile } from '../cni-config/write';
 import type { AgentConfig } from '../config/types';
 import type { NodePublisher } from '../kube/publish';
-import { NoMasqueradeSets, syncOverlay } from '../overlay';
+import { KeptPlan, NoMasqueradeSets, syncOverlay } from '../overlay';
 import type { AgentPorts, NodeFilesInput } from './ports';
 
 const FORWARDING = { 4: 'net/ipv4/ip_forward', 6: 'net/ipv6/conf/all/forwarding' } as const;
@@ -24,8 +24,9 @@ async function writeFiles(config: AgentConfig, input: NodeFilesInput): Promise<{
 
 export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publisher: NodePublisher }): AgentPorts {
   const nat = new NoMasqueradeSets(o.runner);
+  const kept = new KeptPlan();
   return {
-    overlay: (desired, scope) => syncOverlay(o.runner, desired, scope),
+    overlay: (desired, scope) => syncOverlay(o.runner, desired, scope, kept),
     noMasquerade: (cidrs, verify) => nat.sync(cidrs, verify),
     forwarding: (families) => families.forEach((f) => ensureSysctl(FORWARDING[f], '1')),
     writeFiles: (input) => writeFiles(o.config, input),

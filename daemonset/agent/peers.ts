@@ -22,10 +22,22 @@ export function peerOf(node: SlimNode, family: 4 | 6): Peer {
   };
 }
 
-/** Every node but this one, as peers. */
+// The informer replaces a node's SlimNode when it changes: the same object is the same peer, so
+// an event rebuilds one Peer, not 5,000 (and diffPeers compares the rest by identity).
+const known = new WeakMap<SlimNode, { family: 4 | 6; peer: Peer }>();
+
+function knownPeer(node: SlimNode, family: 4 | 6): Peer {
+  const k = known.get(node);
+  if (k?.family === family) return k.peer;
+  const peer = peerOf(node, family);
+  known.set(node, { family, peer });
+  return peer;
+}
+
+/** Every node but this one, as peers (shared objects: not to be mutated). */
 export function peersOf(nodes: ReadonlyMap<string, SlimNode>, self: string, family: 4 | 6): Map<string, Peer> {
   const peers = new Map<string, Peer>();
-  for (const [name, node] of nodes) if (name !== self) peers.set(name, peerOf(node, family));
+  for (const [name, node] of nodes) if (name !== self) peers.set(name, knownPeer(node, family));
   return peers;
 }
 
@@ -47,7 +59,7 @@ export function diffPeers(before: ReadonlyMap<string, Peer>, after: ReadonlyMap<
   const removed: string[] = [];
   for (const [name, peer] of after) {
     const old = before.get(name);
-    if (old && samePeer(old, peer)) continue;
+    if (old && (old === peer || samePeer(old, peer))) continue;
     names.push(name);
     if (old) previous.push(old);
   }

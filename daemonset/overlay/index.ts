@@ -2,6 +2,7 @@
 // routes (syncOverlay), and the cluster-CIDR exemption from outbound NAT (syncNoMasquerade).
 export { deviceName, overlayConfig, OVERLAY_DEFAULTS, ROUTE_PROTO, vtepMac } from './config';
 export { NoMasqueradeSets, noMasqueradeCidrs, syncNoMasquerade } from './nat';
+export { KeptPlan } from './plan-keep';
 export { syncOverlay, type DesiredOverlay, type OverlaySyncReport, type SyncScope } from './sync';
 export { OverlaySetupError, overlayMtu, VXLAN_OVERHEAD } from './underlay';
 export type { OverlayConfig, Peer, SkippedPeer, Underlay } from './types';

@@ -23,20 +23,26 @@ export interface PeerPlanInput {
 }
 
 /** Pod subnets in their canonical network form, each once; undefined when one does not parse (a bare address is not a subnet). */
-function subnetsOf(cidrs: string[]): Subnet[] | undefined {
+export function subnetsOf(cidrs: string[]): Subnet[] | undefined {
   const parsed = cidrs.map((c) => (c.includes('/') ? subnetOf(c) : undefined));
   if (!parsed.every((c): c is Subnet => c !== undefined)) return undefined;
   return [...new Map(parsed.map((c) => [c.cidr, c])).values()];
 }
 
-interface Claims {
+/** A set of claimed keys (a Set, or a view over a kept plan's owners). */
+export interface ClaimSet {
+  has(key: string): boolean;
+  add(key: string): void;
+}
+
+export interface Claims {
   /** Destinations ("10.1.2.0/24") and neighbour addresses ("10.1.2.0") already in the plan or this node's own. */
-  dsts: Set<string>;
-  macs: Set<string>;
+  dsts: ClaimSet;
+  macs: ClaimSet;
 }
 
 /** What a subnet occupies: its route's destination and its network address (the neighbour's, or the device's own). */
-function claimsOf(s: Subnet): string[] {
+export function claimsOf(s: Subnet): string[] {
   return [s.cidr, s.network];
 }
 
@@ -59,13 +65,18 @@ function vet(peer: Peer, input: PeerPlanInput, claims: Claims): SkippedPeer | { 
   return { subnets, ip, mac };
 }
 
-function addPeer(plan: PeerPlan, input: PeerPlanInput, claims: Claims, peer: Peer): void {
+/** Plans one peer into `plan` against the claims so far (which it extends); false when it is skipped. */
+export function addPeer(plan: PeerPlan, input: PeerPlanInput, claims: Claims, peer: Peer): boolean {
+  const skip = (s: SkippedPeer): false => {
+    plan.skipped.push(s);
+    return false;
+  };
   const v = vet(peer, input, claims);
-  if ('reason' in v) return void plan.skipped.push(v);
+  if ('reason' in v) return skip(v);
   const directDev = input.config.directRouting ? input.onLink.get(v.ip) : undefined;
   const direct = (s: Subnet) => directDev !== undefined && s.family === input.underlay.family;
   const encapsulated = v.subnets.filter((s) => !direct(s));
-  if (encapsulated.length && !v.mac) return void plan.skipped.push({ name: peer.name, reason: 'no-vtep-mac' });
+  if (encapsulated.length && !v.mac) return skip({ name: peer.name, reason: 'no-vtep-mac' });
   const routes: RouteEntry[] = v.subnets.map((s) =>
     direct(s)
       ? { dst: s.cidr, via: v.ip, dev: directDev!, onlink: false }
@@ -79,14 +90,21 @@ function addPeer(plan: PeerPlan, input: PeerPlanInput, claims: Claims, peer: Pee
   for (const c of v.subnets.flatMap(claimsOf)) claims.dsts.add(c);
   plan.routes.push(...routes);
   plan.programmed += 1;
+  return true;
 }
+
+/** This node's own subnets, parsed (what no peer may claim). */
+export function ownSubnets(podCIDRs: string[]): Subnet[] {
+  return subnetsOf(podCIDRs) ?? [];
+}
+
+export const byName = (a: Peer, b: Peer): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Routes, neighbours and FDB entries for the peers (this node itself excluded), in name order. */
 export function planPeers(input: PeerPlanInput): PeerPlan {
-  const own = subnetsOf(input.config.podCIDRs) ?? [];
-  const claims: Claims = { dsts: new Set(own.flatMap(claimsOf)), macs: new Set() };
+  const claims: Claims = { dsts: new Set(ownSubnets(input.config.podCIDRs).flatMap(claimsOf)), macs: new Set() };
   const plan: PeerPlan = { routes: [], neighbours: [], fdb: [], programmed: 0, skipped: [] };
-  const peers = input.peers.filter((p) => p.name !== input.config.nodeName).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const peers = input.peers.filter((p) => p.name !== input.config.nodeName).sort(byName);
   for (const peer of peers) addPeer(plan, input, claims, peer);
   return plan;
 }

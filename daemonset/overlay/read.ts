@@ -104,9 +104,9 @@ export function parseNeighbourLine(line: string | undefined): ActualNeighbour | 
 
 /**
  * A scoped read: only the entries of some subnets and MACs (the peers an event named), by
- * kernel lookups (`route get fibmatch`, `neigh get`) instead of whole-table dumps, so an event
- * costs the same at 5,000 peers as at 5. The FDB has no lookup for a VXLAN device (`bridge fdb
- * get` wants a bridge port): its dump is filtered instead.
+ * kernel lookups (`route get fibmatch`, `neigh get`, `bridge fdb get … self`) instead of
+ * whole-table dumps, so an event costs the same at 5,000 peers as at 5. `fdb get` answers a
+ * MAC's first remote only: a stale extra remote of a scope's MAC waits for the next full pass.
  */
 export interface ReadScope {
   /** Canonical subnets ("10.2.3.0/24") with their network addresses. */
@@ -136,16 +136,23 @@ function parseEntries(lines: Array<string | undefined>, o: ReadOptions): Pick<Ac
   return { routes, neighbours };
 }
 
+/** The scope's FDB entries by lookup (a missing MAC is a failed line: no entry), or the device's whole FDB. */
+async function readFdb(runner: AsyncRunner, o: ReadOptions): Promise<HostFdbEntry[]> {
+  if (!o.scope) return fdbShow(runner, o.device);
+  const lines = await ipReadBatch(runner, [...o.scope.macs].map((mac) => `fdb get ${mac} dev ${o.device} self`), ['bridge']);
+  const found = lines.flatMap((l) => (jsonLine(l) ?? []) as Array<{ mac: string; dst?: string; state?: string }>);
+  return found.map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst, state: e.state }));
+}
+
 export async function readKernelState(runner: AsyncRunner, o: ReadOptions): Promise<KernelState> {
   const entries = entryCommands(o);
   const commands = [`addr show dev ${o.device}`, o.underlayInterface ? `addr show dev ${o.underlayInterface}` : 'addr show', ...entries, ...o.routeGets.map((ip) => `route get ${ip}`)];
-  const [lines, fdb] = await Promise.all([ipReadBatch(runner, commands), fdbShow(runner, o.device)]);
+  const [lines, fdb] = await Promise.all([ipReadBatch(runner, commands), readFdb(runner, o)]);
   const onLink = new Map<string, string>();
   o.routeGets.forEach((ip, i) => {
     const dev = onLinkDev(jsonLine(lines[2 + entries.length + i]));
     if (dev) onLink.set(ip, dev);
   });
-  const macs = o.scope?.macs;
-  const actual = { device: parseDevice(jsonLine(lines[0])), ...parseEntries(lines.slice(2, 2 + entries.length), o), fdb: parseFdb(macs ? fdb.filter((e) => macs.has(e.mac)) : fdb) };
+  const actual = { device: parseDevice(jsonLine(lines[0])), ...parseEntries(lines.slice(2, 2 + entries.length), o), fdb: parseFdb(fdb) };
   return { actual, links: (jsonLine(lines[1]) ?? []) as AddrLink[], onLink };
 }

@@ -5,7 +5,8 @@ import { deviceLines, planDevice, type DeviceAction } from './device';
 import { diffOverlay } from './diff';
 import { changeBatches, type ChangeBatches } from './lines';
 import { readOffload, syncChecksumOffload } from './offload';
-import { planPeers } from './plan';
+import { planPeers, type PeerPlanInput } from './plan';
+import type { KeptPlan } from './plan-keep';
 import { readKernelState, type KernelState, type ReadOptions, type ReadScope } from './read';
 import { resolveUnderlay } from './underlay';
 import type { OverlayChanges, OverlayConfig, Peer, PeerPlan, SkippedPeer, Underlay } from './types';
@@ -139,8 +140,23 @@ function report(o: Outcome): OverlaySyncReport {
   };
 }
 
-/** Reconciles the overlay: everything, or with `scope` only the entries of the peers an event named. */
-export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, scope?: SyncScope): Promise<OverlaySyncReport> {
+/**
+ * The plan, patched from `kept` when a scope allows (else planned whole, and kept when every
+ * peer's on-link fact is known: a scoped read route-gets only the scope's peers).
+ */
+function planFor(input: PeerPlanInput, read: ReadScope | undefined, scope: SyncScope | undefined, kept: KeptPlan | undefined): PeerPlan {
+  const patched = read && scope && kept?.patch(input, scope.names, scope.previous ?? []);
+  if (patched) return patched;
+  if (kept && (!read || !input.config.directRouting)) return kept.full(input);
+  kept?.drop();
+  return planPeers(input);
+}
+
+/**
+ * Reconciles the overlay: everything, or with `scope` only the entries of the peers an event
+ * named. `kept` (the caller's, across calls) spares an event planning every peer again.
+ */
+export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, scope?: SyncScope, kept?: KeptPlan): Promise<OverlaySyncReport> {
   const t0 = performance.now();
   const { config } = desired;
   let opts = readOptions(desired, scope);
@@ -155,7 +171,7 @@ export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, 
     state = await readAll(runner, opts);
   }
   const t1 = performance.now();
-  const plan = planPeers({ config, underlay, peers: desired.peers, onLink: state.onLink });
+  const plan = planFor({ config, underlay, peers: desired.peers, onLink: state.onLink }, opts.scope, scope, kept);
   const changes = diffOverlay(restrictPlan(plan, opts.scope), state.actual);
   const t2 = performance.now();
   const applied = await applyBatches(runner, changeBatches(changes, spec.name));

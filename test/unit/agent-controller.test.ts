@@ -108,6 +108,22 @@ describe('NodeController', () => {
     expect(calls.overlay.map((c) => c.scope === undefined)).toEqual([true, false, true]);
   });
 
+  it("does not hold an event's pass for the NAT update; a failed one makes the next pass full", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    let fail!: (err: Error) => void;
+    ports.noMasquerade = () => new Promise((_, reject) => (fail = reject));
+    nodes.set('n3', node('n3', 3));
+    expect((await controller.reconcile(false)).kind).toBe('scoped'); // returns with the NAT update still running
+    fail(new Error('nft: busy'));
+    await new Promise((r) => setImmediate(r));
+    ports.noMasquerade = async (cidrs) => (calls.nat.push(cidrs), true);
+    expect((await controller.reconcile(false)).kind).toBe('full');
+    expect(calls.nat.at(-1)).toEqual(['10.244.1.0/24', '10.244.2.0/24', '10.244.3.0/24']);
+  });
+
   it('waits without error while no subnet can be had', async () => {
     const nodes = new Map([['n1', node('n1', 1, { podCIDRs: [] })]]);
     const subnets = { ensure: async () => { throw new NodeSubnetUnavailableError({ node: 'n1', detail: 'no pool' }); } } as unknown as SubnetKeeper;

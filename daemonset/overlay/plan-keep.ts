@@ -1,0 +1,144 @@
+import { subnetOf } from './addr';
+import { claimsOf, addPeer, byName, ownSubnets, type ClaimSet, type PeerPlanInput } from './plan';
+import type { Peer, PeerPlan, SkippedPeer } from './types';
+
+/**
+ * The last full plan kept per peer, so an event patches it instead of planning every peer again
+ * (5,000 parses and a sort per event). planPeers gives the first peer in name order a contested
+ * subnet or MAC; a patch cannot know who would win such a contest, so it declines (the caller
+ * plans everything) whenever the kept plan holds a duplicate or a changed peer would collide.
+ * Without contests every peer's entries depend only on itself, and the patch equals a full plan.
+ */
+interface PeerEntries {
+  plan: PeerPlan;
+  /** The destinations and network addresses it claims, and its MAC (when it has an FDB entry). */
+  dsts: string[];
+  mac?: string;
+}
+
+interface Kept {
+  key: string;
+  peers: Map<string, PeerEntries>;
+  skipped: Map<string, SkippedPeer>;
+  /** Claimed key → the peer holding it ('' for this node's own subnets). */
+  dsts: Map<string, string>;
+  macs: Map<string, string>;
+  duplicates: number;
+}
+
+const isDuplicate = (s: SkippedPeer) => s.reason === 'duplicate-subnet' || s.reason === 'duplicate-mac';
+const emptyPlan = (): PeerPlan => ({ routes: [], neighbours: [], fdb: [], programmed: 0, skipped: [] });
+
+/** What the plan depends on besides the peers (onLink aside: a patch route-gets its own peers). */
+function keyOf(input: PeerPlanInput): string {
+  const { nodeName, device, directRouting, podCIDRs } = input.config;
+  return JSON.stringify([nodeName, device, directRouting, podCIDRs, input.underlay]);
+}
+
+/** Claims that record who claimed what into `into`, seen through `has`. */
+function recording(has: (k: string) => boolean, into: { dsts: string[]; mac?: string }): { dsts: ClaimSet; macs: ClaimSet } {
+  return {
+    dsts: { has, add: (k) => void into.dsts.push(k) },
+    macs: { has: () => false, add: (k) => void (into.mac = k) },
+  };
+}
+
+function planOne(input: PeerPlanInput, peer: Peer, taken: { dst: (k: string) => boolean; mac: (k: string) => boolean }): PeerEntries | SkippedPeer {
+  const plan = emptyPlan();
+  const e: PeerEntries = { plan, dsts: [] };
+  const claims = recording(taken.dst, e);
+  claims.macs.has = taken.mac;
+  return addPeer(plan, input, claims, peer) ? e : plan.skipped[0];
+}
+
+function flatten(entries: Iterable<PeerEntries>, programmed: number, skipped: SkippedPeer[]): PeerPlan {
+  const plan: PeerPlan = { ...emptyPlan(), programmed, skipped };
+  for (const { plan: p } of entries) {
+    plan.routes.push(...p.routes);
+    plan.neighbours.push(...p.neighbours);
+    plan.fdb.push(...p.fdb);
+  }
+  return plan;
+}
+
+function claim(k: Kept, name: string, e: PeerEntries): void {
+  k.peers.set(name, e);
+  for (const d of e.dsts) k.dsts.set(d, name);
+  if (e.mac) k.macs.set(e.mac, name);
+}
+
+function forget(k: Kept, name: string): void {
+  const e = k.peers.get(name);
+  k.peers.delete(name);
+  for (const d of e?.dsts ?? []) k.dsts.delete(d);
+  if (e?.mac) k.macs.delete(e.mac);
+  const s = k.skipped.get(name);
+  if (s && isDuplicate(s)) k.duplicates -= 1;
+  k.skipped.delete(name);
+}
+
+function record(k: Kept, name: string, r: PeerEntries | SkippedPeer): void {
+  if (!('reason' in r)) return claim(k, name, r);
+  k.skipped.set(name, r);
+  if (isDuplicate(r)) k.duplicates += 1;
+}
+
+/** The subnets' claims and the MACs a scope's peers (now and before) touch. */
+function scopeKeys(peers: Peer[]): { dsts: string[]; macs: string[] } {
+  const dsts = peers.flatMap((p) => p.podCIDRs.map(subnetOf).filter((s) => s !== undefined).flatMap(claimsOf));
+  const macs = peers.map((p) => p.vtepMac?.toLowerCase()).filter((m) => m !== undefined);
+  return { dsts, macs };
+}
+
+export class KeptPlan {
+  private kept: Kept | undefined;
+
+  /** Forgets the kept plan (the next pass plans everything). */
+  drop(): void {
+    this.kept = undefined;
+  }
+
+  /** Plans every peer (as planPeers, same result) and keeps the plan per peer. */
+  full(input: PeerPlanInput): PeerPlan {
+    const k: Kept = { key: keyOf(input), peers: new Map(), skipped: new Map(), dsts: new Map(), macs: new Map(), duplicates: 0 };
+    for (const c of ownSubnets(input.config.podCIDRs).flatMap(claimsOf)) k.dsts.set(c, '');
+    const peers = input.peers.filter((p) => p.name !== input.config.nodeName).sort(byName);
+    for (const peer of peers) record(k, peer.name, planOne(input, peer, { dst: (d) => k.dsts.has(d), mac: (m) => k.macs.has(m) }));
+    this.kept = k;
+    return flatten(k.peers.values(), k.peers.size, [...k.skipped.values()]);
+  }
+
+  /**
+   * The kept plan with `names` (added or changed, their state in input.peers) and the peers of
+   * `previous` (changed or removed) replaced; only the entries under the keys those peers touch
+   * are returned (a scoped pass reads and fixes no others). Undefined when it cannot patch.
+   */
+  patch(input: PeerPlanInput, names: string[], previous: Peer[]): PeerPlan | undefined {
+    const k = this.kept;
+    if (!k || k.duplicates || k.key !== keyOf(input)) return undefined;
+    const wanted = new Set(names);
+    const out = new Set([...names, ...previous.map((p) => p.name)]);
+    const peers = input.peers.filter((p) => wanted.has(p.name) && p.name !== input.config.nodeName).sort(byName);
+    const held = (m: Map<string, string>, fresh: Set<string>) => (x: string) => fresh.has(x) || (m.has(x) && !out.has(m.get(x)!));
+    const fresh = { dsts: new Set<string>(), macs: new Set<string>() };
+    const planned = peers.map((p) => {
+      const r = planOne(input, p, { dst: held(k.dsts, fresh.dsts), mac: held(k.macs, fresh.macs) });
+      if ('reason' in r) return r;
+      for (const d of r.dsts) fresh.dsts.add(d);
+      if (r.mac) fresh.macs.add(r.mac);
+      return r;
+    });
+    if (planned.some((r) => 'reason' in r && isDuplicate(r))) return undefined;
+    for (const name of out) forget(k, name);
+    peers.forEach((p, i) => record(k, p.name, planned[i]));
+    return this.scoped(k, [...peers, ...previous]);
+  }
+
+  /** The kept entries of whoever now holds a key the scope's peers touch. */
+  private scoped(k: Kept, touched: Peer[]): PeerPlan {
+    const keys = scopeKeys(touched);
+    const holders = new Set([...keys.dsts.map((d) => k.dsts.get(d)), ...keys.macs.map((m) => k.macs.get(m))]);
+    const entries = [...holders].map((n) => (n ? k.peers.get(n) : undefined)).filter((e) => e !== undefined);
+    return flatten(entries, k.peers.size, [...k.skipped.values()]);
+  }
+}
