@@ -29,7 +29,7 @@ export function listenProblem(listen: string): string | undefined {
   return hostProblem(m[1] ?? m[2], m[1] !== undefined);
 }
 
-/** A checked `listen` as host and port; undefined when it is "" (no server). */
+/** `listen` split into host and port by shape alone (no range checks); undefined when it has not the shape. */
 export function parseListen(listen: string): ListenAddress | undefined {
   const m = SHAPE.exec(listen);
   return m ? { host: m[1] ?? m[2], port: Number(m[3]) } : undefined;

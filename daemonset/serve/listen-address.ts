@@ -1,19 +1,20 @@
 // The `listen` setting: "HOST:PORT", an IPv6 host in brackets ("[::1]:9765"), port 0 for any
 // free port. An empty host (":9765") listens on every address, as Kubernetes components read it.
+import { parseListen as splitListen } from '../config/listen';
+
 export interface ListenAddress {
   /** Undefined: every address (Node then binds "::", dual-stack, or "0.0.0.0"). */
   host?: string;
   port: number;
 }
 
+/** The setting as the server binds it (port 0 allowed: tests ask for any free port); the shape is the config's. */
 export function parseListen(listen: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
+  const split = splitListen(listen);
+  if (!split || split.port > 65535) {
     throw new Error(`listen: "${listen}" is not HOST:PORT ("127.0.0.1:9765", "[::1]:9765", port 0..65535)`);
   }
-  const host = m[1] ?? m[2];
-  return host ? { host, port } : { port };
+  return split.host ? split : { port: split.port };
 }
 
 /** "127.0.0.1:9765" / "[::1]:9765", for messages. */
