@@ -10,7 +10,7 @@ import type { NodeSubnets } from '../kube/node-subnets';
 import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
 import { overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer } from '../overlay';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, peerOf, peersOf, peersWant, type PeerChanges } from './peers';
+import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -83,6 +83,10 @@ export class NodeController {
   private nat: Promise<void> = Promise.resolve();
   private ready = false;
   private reason = 'starting';
+  /** The underlay's family, as of the last pass (it picks a peer's InternalIP when it published none). */
+  private family: 4 | 6 = 4;
+  /** Keys of the kernel entries the informer's peers call for (see `wants`). */
+  private wanted: Set<string> | undefined;
 
   constructor(private readonly opts: ControllerOptions) {}
 
@@ -96,9 +100,15 @@ export class NodeController {
    * before that pass ends, and must not look like damage.
    */
   wants(entry: KernelEntry): boolean {
-    const self = this.opts.config.nodeName;
-    const peers = [...this.opts.nodes().values()].filter((n) => n.name !== self).map((n) => peerOf(n, 4));
-    return peersWant(peers, entry);
+    // Built once per change of the Nodes, not per line: a sweep of thousands of stale entries
+    // prints thousands of deletions, each asked about here.
+    this.wanted ??= wantedKeys(peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family).values());
+    return isWanted(this.wanted, entry);
+  }
+
+  /** The informer's Nodes changed (before the pass it triggers): what `wants` answers is rebuilt on next use. */
+  nodesChanged(): void {
+    this.wanted = undefined;
   }
 
   /** Why the node is not ready (for /readyz). */
@@ -158,8 +168,8 @@ export class NodeController {
   private async program(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }): Promise<ReconcileOutcome> {
     const config = overlayConfigFor(this.opts.config, o.self, o.subnets);
     const configKey = JSON.stringify(config);
-    const family = config.underlay.address?.includes(':') ? 6 : 4;
-    const peers = peersOf(o.nodes, this.opts.config.nodeName, family);
+    this.family = config.underlay.address?.includes(':') ? 6 : 4;
+    const peers = peersOf(o.nodes, this.opts.config.nodeName, this.family);
     const before = this.synced?.configKey === configKey && !o.full ? this.synced.peers : undefined;
     const changes = before && diffPeers(before, peers);
     if (changes && !changes.names.length && !changes.previous.length && this.ready) return { kind: 'unchanged' };

@@ -71,15 +71,34 @@ export function diffPeers(before: ReadonlyMap<string, Peer>, after: ReadonlyMap<
   return { names, previous, removed };
 }
 
-/** Whether some peer calls for this kernel entry: a route to one of its subnets, their neighbour, its FDB entry (a scan: damage is rare). */
-export function peersWant(peers: Iterable<Peer>, entry: KernelEntry): boolean {
+/** A kernel entry's key in a wanted set: routes by canonical subnet, neighbours by address, FDB entries by MAC. */
+function entryKey(entry: KernelEntry): string | undefined {
+  if (entry.kind === 'route') {
+    const cidr = subnetOf(entry.key)?.cidr;
+    return cidr && `route ${cidr}`;
+  }
+  return entry.kind === 'fdb' ? `fdb ${entry.key.toLowerCase()}` : `neigh ${entry.key}`;
+}
+
+/** Every entry the peers call for: a route to each subnet, its neighbour, the peer's FDB entry. */
+export function wantedKeys(peers: Iterable<Peer>): Set<string> {
+  const keys = new Set<string>();
   for (const peer of peers) {
-    if (entry.kind === 'fdb' && peer.vtepMac?.toLowerCase() === entry.key) return true;
-    if (entry.kind === 'fdb') continue;
+    if (peer.vtepMac) keys.add(`fdb ${peer.vtepMac.toLowerCase()}`);
     for (const cidr of peer.podCIDRs) {
       const s = subnetOf(cidr);
-      if (s && (entry.kind === 'route' ? s.cidr === subnetOf(entry.key)?.cidr : s.network === entry.key)) return true;
+      if (s) keys.add(`route ${s.cidr}`).add(`neigh ${s.network}`);
     }
   }
-  return false;
+  return keys;
+}
+
+export function isWanted(keys: ReadonlySet<string>, entry: KernelEntry): boolean {
+  const key = entryKey(entry);
+  return key !== undefined && keys.has(key);
+}
+
+/** Whether some peer calls for this kernel entry: a route to one of its subnets, their neighbour, its FDB entry. */
+export function peersWant(peers: Iterable<Peer>, entry: KernelEntry): boolean {
+  return isWanted(wantedKeys(peers), entry);
 }

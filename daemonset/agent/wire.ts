@@ -43,13 +43,18 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const metrics = createAgentMetrics({ version: o.version, node: config.nodeName });
   const periodMs = config.resyncSeconds * 1000;
   let loop: ReconcileLoop | undefined;
-  const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, () => loop?.trigger({ eventAt: performance.now() })) });
+  let controller: NodeController | undefined;
+  const changed = () => {
+    controller?.nodesChanged();
+    loop?.trigger({ eventAt: performance.now() });
+  };
+  const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, changed) });
   const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(config), logger });
   const ports = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
-  const controller = new NodeController({ config, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports, logger, hooks: controllerHooks(metrics) });
+  controller = new NodeController({ config, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports, logger, hooks: controllerHooks(metrics) });
   const kernel = new KernelWatch({
     device: deviceName(config.networks[0].vni),
-    wanted: (entry) => controller.wants(entry),
+    wanted: (entry) => controller!.wants(entry),
     onDamage: (entry) => {
       logger.info('kernel entry deleted, healing', entry);
       loop?.trigger({ full: true });
