@@ -4,11 +4,12 @@
 // timer and after any failure; between them an event reconciles only the peers it changed
 // (syncOverlay's scope), which is what keeps one node added to 5,000 in milliseconds.
 import type { AgentConfig, NetworkSettings } from '../config/types';
+import { networkKeys, type NetworkKeys } from '../kube/annotations';
 import { NodeSubnetUnavailableError } from '../kube/errors';
 import { errorMessage, type Logger } from '../kube/log';
 import type { NodeSubnets } from '../kube/node-subnets';
-import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
-import { overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer } from '../overlay';
+import { nodeSubnetsOf, type SlimNode } from '../kube/slim-node';
+import { deviceName, overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer, type RouteOwnership } from '../overlay';
 import type { KernelEntry } from './kernel-watch';
 import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
@@ -16,6 +17,8 @@ import type { SubnetKeeper } from './subnets';
 
 export interface ControllerOptions {
   config: AgentConfig;
+  /** The network this controller programs (one of config.networks; default networks[0]). */
+  network?: NetworkSettings;
   nodes: () => ReadonlyMap<string, SlimNode>;
   /** False until the informer's first list is in: an empty map then means "not known yet", not "no nodes". */
   synced?: () => boolean;
@@ -51,9 +54,16 @@ function defaultUnderlayAddress(self: SlimNode): string | undefined {
   return self.internalIPs.find((ip) => !ip.includes(':')) ?? self.internalIPs[0];
 }
 
-export function overlayConfigFor(config: AgentConfig, self: SlimNode, subnets: NodeSubnets): OverlayConfig {
-  const net = config.networks[0];
+/** Which of twill's routes are networks[index]'s (overlay/ownership.ts); absent with one network. */
+export function routeOwnership(config: AgentConfig, index: number): RouteOwnership | undefined {
+  if (config.networks.length < 2) return undefined;
+  return { index, networks: config.networks.map((n) => ({ device: deviceName(n.vni), clusterCIDRs: n.clusterCIDRs })) };
+}
+
+export function overlayConfigFor(config: AgentConfig, self: SlimNode, subnets: NodeSubnets, index = 0): OverlayConfig {
+  const net = config.networks[index];
   const { interface: iface, address } = config.underlay;
+  const ownership = routeOwnership(config, index);
   return overlayConfig({
     nodeName: config.nodeName,
     vni: net.vni,
@@ -63,14 +73,15 @@ export function overlayConfigFor(config: AgentConfig, self: SlimNode, subnets: N
     directRouting: config.directRouting,
     checksumOffloadWorkaround: config.checksumOffloadWorkaround,
     podCIDRs: subnets.cidrs,
+    ...(ownership ? { ownership } : {}),
   });
 }
 
-/** The destinations exempt from outbound NAT: the cluster CIDRs, or every node's subnets when the cluster allocates them. */
-export function clusterDestinations(net: NetworkSettings, nodes: ReadonlyMap<string, SlimNode>): string[] {
+/** A network's destinations (NAT exemption, isolation): its cluster CIDRs, or every node's subnets of it when the cluster allocates them. */
+export function clusterDestinations(net: NetworkSettings, nodes: ReadonlyMap<string, SlimNode>, keys: NetworkKeys = networkKeys(net.name, true)): string[] {
   if (net.clusterCIDRs.length) return [...net.clusterCIDRs];
   const all = new Set<string>();
-  for (const node of nodes.values()) for (const cidr of nodePodCidrs(node)) all.add(cidr);
+  for (const node of nodes.values()) for (const cidr of nodeSubnetsOf(node, keys)) all.add(cidr);
   return [...all].sort();
 }
 
@@ -87,8 +98,18 @@ export class NodeController {
   private family: 4 | 6 = 4;
   /** Keys of the kernel entries the informer's peers call for (see `wants`). */
   private wanted: Set<string> | undefined;
+  private readonly index: number;
+  /** Where this network's facts live on a Node. */
+  readonly keys: NetworkKeys;
+  readonly device: string;
 
-  constructor(private readonly opts: ControllerOptions) {}
+  constructor(private readonly opts: ControllerOptions) {
+    const net = opts.network ?? opts.config.networks[0];
+    this.index = opts.config.networks.findIndex((n) => n.name === net.name);
+    if (this.index < 0) throw new Error(`network ${net.name} is not one of config.networks`);
+    this.keys = networkKeys(net.name, this.index === 0);
+    this.device = deviceName(net.vni);
+  }
 
   get isReady(): boolean {
     return this.ready;
@@ -100,9 +121,11 @@ export class NodeController {
    * before that pass ends, and must not look like damage.
    */
   wants(entry: KernelEntry): boolean {
+    // Another network's neighbour or FDB entry (a route's subnet says whose it is by itself).
+    if (entry.kind !== 'route' && entry.dev !== undefined && entry.dev !== this.device) return false;
     // Built once per change of the Nodes, not per line: a sweep of thousands of stale entries
     // prints thousands of deletions, each asked about here.
-    this.wanted ??= wantedKeys(peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family).values());
+    this.wanted ??= wantedKeys(peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family, this.keys).values());
     return isWanted(this.wanted, entry);
   }
 
@@ -116,8 +139,8 @@ export class NodeController {
     return this.reason;
   }
 
-  private get network(): NetworkSettings {
-    return this.opts.config.networks[0];
+  get network(): NetworkSettings {
+    return this.opts.config.networks[this.index];
   }
 
   /** One pass; `full` reads and fixes everything, otherwise only the peers that changed since the last pass. */
@@ -166,10 +189,10 @@ export class NodeController {
   }
 
   private async program(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }): Promise<ReconcileOutcome> {
-    const config = overlayConfigFor(this.opts.config, o.self, o.subnets);
+    const config = overlayConfigFor(this.opts.config, o.self, o.subnets, this.index);
     const configKey = JSON.stringify(config);
     this.family = config.underlay.address?.includes(':') ? 6 : 4;
-    const peers = peersOf(o.nodes, this.opts.config.nodeName, this.family);
+    const peers = peersOf(o.nodes, this.opts.config.nodeName, this.family, this.keys);
     const before = this.synced?.configKey === configKey && !o.full ? this.synced.peers : undefined;
     const changes = before && diffPeers(before, peers);
     if (changes && !changes.names.length && !changes.previous.length && this.ready) return { kind: 'unchanged' };
@@ -215,10 +238,10 @@ export class NodeController {
     await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
     await step('conflist', () => ports.writeFiles({ network: net, subnets: o.subnets.cidrs, mtu: report.mtu }));
     const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
-    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true };
+    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
     await step('publish', () => ports.publish(o.self, info));
     // Last: its set update must not delay this node's routes or its Node's annotations.
-    const nat = this.syncNat(clusterDestinations(net, o.nodes), o.full);
+    const nat = this.syncNat(clusterDestinations(net, o.nodes, this.keys), o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
     if (o.full || !this.ready) await step('nat', () => nat);
     else nat.catch((err) => this.natFailed(err));
@@ -244,7 +267,7 @@ export class NodeController {
   /** A NAT update an event's pass did not wait for failed: reported here, and the next pass is a full one (it verifies the sets). */
   private natFailed(err: unknown): void {
     this.synced = undefined;
-    this.opts.logger.error('reconcile failed', { stage: 'nat', error: errorMessage(err) });
+    this.opts.logger.error('reconcile failed', { network: this.network.name, stage: 'nat', error: errorMessage(err) });
     this.opts.hooks?.failed?.({ network: this.network.name, stage: 'nat', error: err });
   }
 }

@@ -3,13 +3,15 @@
 // deletion of an entry twill still wants (a proto-116 route, a neighbour or FDB entry on its
 // device) asks for a full pass. Deletions the agent made itself name entries it no longer
 // wants and are ignored. With the kernel watched, the periodic pass is only a backstop (for
-// what has no event: files, nft sets) and can be rare: idle costs nothing.
+// what has no event: files, nft sets) and can be rare: idle costs nothing. One watch serves
+// every network: it knows all their devices and asks the controllers whether an entry is wanted.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../kube/log';
 import { ROUTE_PROTO } from '../overlay';
 
-export type KernelEntry = { kind: 'route' | 'neigh' | 'fdb'; key: string };
+/** `dev`: the device the entry was on (a route's may be the underlay's, with direct routing). */
+export type KernelEntry = { kind: 'route' | 'neigh' | 'fdb'; key: string; dev?: string };
 
 /**
  * A deleted entry of ours from a monitor line, else undefined. Lines as iproute2 prints them:
@@ -17,18 +19,25 @@ export type KernelEntry = { kind: 'route' | 'neigh' | 'fdb'; key: string };
  *   Deleted 10.64.1.0 dev twill.1 lladdr 0e:… PERMANENT                  (ip monitor neigh)
  *   Deleted 0e:…:53 dev twill.1 dst 172.16.0.5 self permanent          (bridge monitor fdb)
  */
-export function deletedEntry(line: string, device: string, source: 'ip' | 'bridge'): KernelEntry | undefined {
+export function deletedEntry(line: string, devices: string | readonly string[], source: 'ip' | 'bridge'): KernelEntry | undefined {
   const m = /^Deleted (\S+) (.*)$/.exec(line.trim());
   if (!m) return undefined;
   const [, first, rest] = m;
-  if (source === 'bridge') return rest.startsWith(`dev ${device} `) && / dst /.test(rest) ? { kind: 'fdb', key: first.toLowerCase() } : undefined;
-  if (new RegExp(`\\bproto ${ROUTE_PROTO}\\b`).test(rest)) return { kind: 'route', key: first.includes('/') ? first : `${first}/${first.includes(':') ? 128 : 32}` };
-  if (rest.startsWith(`dev ${device} `) && / lladdr /.test(rest)) return { kind: 'neigh', key: first };
+  const dev = /^dev (\S+) /.exec(rest)?.[1];
+  const ours = dev !== undefined && (typeof devices === 'string' ? devices === dev : devices.includes(dev));
+  if (source === 'bridge') return ours && / dst /.test(rest) ? { kind: 'fdb', key: first.toLowerCase(), dev } : undefined;
+  if (new RegExp(`\\bproto ${ROUTE_PROTO}\\b`).test(rest)) {
+    const key = first.includes('/') ? first : `${first}/${first.includes(':') ? 128 : 32}`;
+    const routeDev = / dev (\S+)/.exec(` ${rest}`)?.[1];
+    return { kind: 'route', key, ...(routeDev ? { dev: routeDev } : {}) };
+  }
+  if (ours && / lladdr /.test(rest)) return { kind: 'neigh', key: first, dev };
   return undefined;
 }
 
 export interface KernelWatchOptions {
-  device: string;
+  /** Every network's VXLAN device. */
+  devices: readonly string[];
   /** Whether twill still wants this entry (then its deletion is damage). */
   wanted(entry: KernelEntry): boolean;
   onDamage(entry: KernelEntry): void;
@@ -75,7 +84,7 @@ export class KernelWatch {
   }
 
   private line(line: string, source: 'ip' | 'bridge'): void {
-    const entry = deletedEntry(line, this.opts.device, source);
+    const entry = deletedEntry(line, this.opts.devices, source);
     if (entry && this.opts.wanted(entry)) this.opts.onDamage(entry);
   }
 }

@@ -1,7 +1,7 @@
 // Peers as the overlay wants them, from the informer's Nodes, and what changed between two
 // views (so an event reconciles only the nodes it touched: a scoped sync).
-import { Annotation } from '../kube/annotations';
-import { nodePodCidrs, type SlimNode } from '../kube/slim-node';
+import { Annotation, networkKeys, type NetworkKeys } from '../kube/annotations';
+import { nodeSubnetsOf, type SlimNode } from '../kube/slim-node';
 import type { Peer } from '../overlay';
 import { subnetOf } from '../overlay/addr';
 import type { KernelEntry } from './kernel-watch';
@@ -13,31 +13,38 @@ function underlayIpOf(node: SlimNode, family: 4 | 6): string | undefined {
   return node.internalIPs.find((ip) => ip.includes(':') === (family === 6)) ?? node.internalIPs[0];
 }
 
-export function peerOf(node: SlimNode, family: 4 | 6): Peer {
+/** The pod network's keys: the default when no network is named. */
+export const POD_NETWORK = networkKeys('twill', true);
+
+/** A node as a peer of one network: that network's subnets and VTEP MAC (networks[1+]: only their own annotations). */
+export function peerOf(node: SlimNode, family: 4 | 6, keys: NetworkKeys = POD_NETWORK): Peer {
   return {
     name: node.name,
-    podCIDRs: [...nodePodCidrs(node)],
+    podCIDRs: [...nodeSubnetsOf(node, keys)],
     underlayIp: underlayIpOf(node, family),
-    vtepMac: node.annotations[Annotation.vtepMac],
+    vtepMac: node.annotations[keys.vtepMac],
   };
 }
 
 // The informer replaces a node's SlimNode when it changes: the same object is the same peer, so
-// an event rebuilds one Peer, not 5,000 (and diffPeers compares the rest by identity).
-const known = new WeakMap<SlimNode, { family: 4 | 6; peer: Peer }>();
+// an event rebuilds one Peer, not 5,000 (and diffPeers compares the rest by identity). One
+// cache per network (its keys object).
+const known = new WeakMap<NetworkKeys, WeakMap<SlimNode, { family: 4 | 6; peer: Peer }>>();
 
-function knownPeer(node: SlimNode, family: 4 | 6): Peer {
-  const k = known.get(node);
+function knownPeer(node: SlimNode, family: 4 | 6, keys: NetworkKeys): Peer {
+  let cache = known.get(keys);
+  if (!cache) known.set(keys, (cache = new WeakMap()));
+  const k = cache.get(node);
   if (k?.family === family) return k.peer;
-  const peer = peerOf(node, family);
-  known.set(node, { family, peer });
+  const peer = peerOf(node, family, keys);
+  cache.set(node, { family, peer });
   return peer;
 }
 
-/** Every node but this one, as peers (shared objects: not to be mutated). */
-export function peersOf(nodes: ReadonlyMap<string, SlimNode>, self: string, family: 4 | 6): Map<string, Peer> {
+/** Every node but this one, as peers of the network (shared objects: not to be mutated). */
+export function peersOf(nodes: ReadonlyMap<string, SlimNode>, self: string, family: 4 | 6, keys: NetworkKeys = POD_NETWORK): Map<string, Peer> {
   const peers = new Map<string, Peer>();
-  for (const [name, node] of nodes) if (name !== self) peers.set(name, knownPeer(node, family));
+  for (const [name, node] of nodes) if (name !== self) peers.set(name, knownPeer(node, family, keys));
   return peers;
 }
 

@@ -14,7 +14,11 @@ export interface NodeFilesInput {
 
 export interface AgentPorts {
   overlay(desired: DesiredOverlay, scope?: SyncScope): Promise<OverlaySyncReport>;
-  /** Keeps the NAT exemption sets equal to `cidrs`; `verify` reads them back (else only the change since the last call is written); true when it changed them. */
+  /**
+   * This network's cluster destinations are `cidrs`: the NAT exemption sets (the union of every
+   * network's) and the isolation table follow; `verify` reads them back (else only the change
+   * since the last call is written); true when it changed them.
+   */
   noMasquerade(cidrs: string[], verify: boolean): Promise<boolean>;
   /** Turns packet forwarding on for these families (the node routes between bridge, overlay and underlay). */
   forwarding(families: Array<4 | 6>): void;

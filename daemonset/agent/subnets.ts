@@ -11,6 +11,8 @@ export interface SubnetKeeperOptions {
   client: KubeClient;
   namespace: string;
   pools: readonly SubnetPool[];
+  /** False for networks[1+]: they never take spec.podCIDRs (default true). */
+  clusterAllocates?: boolean;
   logger: Logger;
 }
 
@@ -25,10 +27,10 @@ export class SubnetKeeper {
 
   /** The node's subnets; throws NodeSubnetUnavailableError (nothing to do until the Node changes) or API errors (retry). */
   async ensure(self: SlimNode, liveNodes: ReadonlyMap<string, { uid: string }>): Promise<NodeSubnets> {
-    const clusterCidrs = self.podCIDRs.join(',');
+    const clusterCidrs = this.opts.clusterAllocates === false ? '' : self.podCIDRs.join(',');
     const held = this.held;
     if (held && held.uid === self.uid && held.clusterCidrs === clusterCidrs) return held.subnets;
-    const subnets = await ensureNodeSubnets({ client: this.opts.client, namespace: this.opts.namespace, node: self, pools: this.opts.pools, liveNodes, logger: this.opts.logger });
+    const subnets = await ensureNodeSubnets({ client: this.opts.client, namespace: this.opts.namespace, node: self, pools: this.opts.pools, clusterAllocates: this.opts.clusterAllocates, liveNodes, logger: this.opts.logger });
     if (held && held.subnets.cidrs.join() !== subnets.cidrs.join()) {
       this.opts.logger.warn('node subnets changed', { node: self.name, before: held.subnets.cidrs.join(','), after: subnets.cidrs.join(',') });
     }

@@ -1,7 +1,8 @@
-// Assembles the agent: API client and node informer, subnet keeper, publisher, kernel ports,
-// the controller and its loop, and the health/metrics server. Nothing here decides anything.
+// Assembles the agent: API client and node informer, per network a subnet keeper, kernel
+// ports and a controller (one code path for every network), the publisher, the loop that runs
+// all controllers, and the health/metrics server. Nothing here decides anything.
 import { createAsyncRunner } from '../../cni/host/run-async';
-import type { AgentConfig } from '../config/types';
+import type { AgentConfig, NetworkSettings } from '../config/types';
 import { ClientNodeKubeClient } from '../kube/client-node';
 import { NodeInformer } from '../kube/informer';
 import { loadKubeConfig } from '../kube/kubeconfig';
@@ -9,11 +10,11 @@ import type { Logger } from '../kube/log';
 import { NodePublisher } from '../kube/publish';
 import { parseSubnetPools } from '../kube/subnet-pool';
 import { createAgentMetrics, Heartbeat, startServer } from '../serve';
-import { deviceName } from '../overlay';
 import { NodeController } from './controller';
 import { KernelWatch } from './kernel-watch';
 import { ReconcileLoop } from './loop';
 import { controllerHooks, informerHooks } from './metrics-hooks';
+import { NetworkControllers } from './networks';
 import { nodePorts } from './node-ports';
 import { SubnetKeeper } from './subnets';
 
@@ -30,10 +31,9 @@ export interface StartAgentOptions {
   version: string;
 }
 
-function poolsOf(config: AgentConfig) {
-  const net = config.networks[0];
+function poolsOf(net: NetworkSettings, index: number) {
   const pools = net.clusterCIDRs.map((c) => ({ clusterCidr: c, nodePrefixLength: c.includes(':') ? net.nodePrefixLength.ipv6 : net.nodePrefixLength.ipv4 }));
-  return parseSubnetPools(pools, 'networks[0].clusterCIDRs');
+  return parseSubnetPools(pools, `networks[${index}].clusterCIDRs`);
 }
 
 export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
@@ -43,18 +43,24 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const metrics = createAgentMetrics({ version: o.version, node: config.nodeName });
   const periodMs = config.resyncSeconds * 1000;
   let loop: ReconcileLoop | undefined;
-  let controller: NodeController | undefined;
+  let networks: NetworkControllers | undefined;
   const changed = () => {
-    controller?.nodesChanged();
+    networks?.nodesChanged();
     loop?.trigger({ eventAt: performance.now() });
   };
   const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, changed) });
-  const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(config), logger });
-  const ports = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
-  controller = new NodeController({ config, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports, logger, hooks: controllerHooks(metrics) });
+  const portsOf = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
+  const hooks = controllerHooks(metrics);
+  networks = new NetworkControllers(
+    config.networks.map((network, i) => {
+      const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(network, i), clusterAllocates: i === 0, logger });
+      return new NodeController({ config, network, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports: portsOf(i), logger, hooks });
+    }),
+  );
+  const all = networks;
   const kernel = new KernelWatch({
-    device: deviceName(config.networks[0].vni),
-    wanted: (entry) => controller!.wants(entry),
+    devices: all.devices,
+    wanted: (entry) => all.wants(entry),
     onDamage: (entry) => {
       logger.info('kernel entry deleted, healing', entry);
       loop?.trigger({ full: true });
@@ -62,18 +68,18 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     logger,
   });
   const heartbeat = new Heartbeat();
-  loop = new ReconcileLoop({ reconcile: (full) => controller.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
+  loop = new ReconcileLoop({ reconcile: (full) => all.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
   const server = await startServer({
     listen: config.listen,
     metrics,
     logger,
     health: () => heartbeat.probe(3 * periodMs),
-    ready: () => (controller.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: controller.notReadyReason }),
+    ready: () => (all.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: all.notReadyReason }),
   });
   kernel.start();
   informer.start();
   loop.start();
-  logger.info('twilld started', { node: config.nodeName, version: o.version, listen: server.address ? `${server.address.host}:${server.address.port}` : '' });
+  logger.info('twilld started', { node: config.nodeName, networks: config.networks.map((n) => n.name).join(','), version: o.version, listen: server.address ? `${server.address.host}:${server.address.port}` : '' });
   return {
     address: server.address,
     stop: async () => {

@@ -1,6 +1,6 @@
 /**
- * The network configuration list twilld writes for each network, `10-<name>.conflist` in the
- * CNI config directory (pure). One plugin, twill, with its in-process IPAM on the node's
+ * The network configuration list twilld writes for each network, `10-<name>.conflist` (pod
+ * network) or `80-<name>.conflist` (networks[1+]) in the CNI config directory (pure). One plugin, twill, with its in-process IPAM on the node's
  * subnets and the readiness gate (cni/plugin/readiness.ts) pointing at the agent's file.
  *
  * cniVersion 1.0.0 for runtimes whose libcni predates the `cniVersions` list; libcni 1.2 and
@@ -30,8 +30,13 @@ export interface ConflistInput {
   podNetwork: boolean;
 }
 
-export function conflistFileName(name: string): string {
-  return `10-${name}.conflist`;
+/**
+ * `10-<name>.conflist` for the pod network, `80-<name>.conflist` for further networks: containerd
+ * and the kubelet take the lexically first conflist in the directory as the pod network, so a
+ * secondary network's file must sort after networks[0]'s whatever their names.
+ */
+export function conflistFileName(name: string, podNetwork = true): string {
+  return `${podNetwork ? '10' : '80'}-${name}.conflist`;
 }
 
 /** The name is the conflist's `name` and part of two file names: libcni's pattern keeps it one path segment. */

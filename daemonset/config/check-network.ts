@@ -3,7 +3,8 @@ import { unsafeIfname } from '../../cni/core/safe-names';
 import { parseCidr } from '../../ipam/net/cidr';
 import { SubnetConfigError } from '../kube/errors';
 import { parseSubnetPools, type SubnetPool } from '../kube/subnet-pool';
-import { checkInteger, type Fail } from './check-util';
+import { networkAnnotationName } from '../kube/annotations';
+import { checkInteger, DNS_LABEL, type Fail } from './check-util';
 import type { NetworkSettings } from './types';
 
 /** 24 bits of VXLAN Network Identifier (RFC 7348); 0 is left unused, as every VXLAN stack does. */
@@ -20,7 +21,18 @@ const MTU = { min: 576, minIpv6: 1280, max: 9000 } as const;
 /** Node subnets need room for the bridge's gateway and a pod: /30 (IPv4) and /126 (IPv6) at most. */
 const NODE_PREFIX_MAX = { ipv4: 30, ipv6: 126 } as const;
 
-function checkNames(net: NetworkSettings, path: string, fail: Fail): void {
+/**
+ * networks[1+] publish `twill.dev/<name>.vtep-mac` and `.pod-cidrs` on the Node: the name must
+ * keep those valid annotation names (a DNS label, the whole name part at most 63 characters).
+ */
+function checkAnnotationName(name: string, path: string, fail: Fail): void {
+  const longest = networkAnnotationName(name, 'pod-cidrs');
+  if (!DNS_LABEL.test(name)) fail(`${path}.name`, `${JSON.stringify(name)} must be lower-case letters, digits and "-", starting and ending alphanumeric (it names the Node annotations twill.dev/<name>.vtep-mac and .pod-cidrs)`);
+  if (longest.length > 63) fail(`${path}.name`, `${JSON.stringify(name)} is too long: the annotation name "${longest}" would be ${longest.length} characters, 63 at most`);
+}
+
+function checkNames(net: NetworkSettings, index: number, path: string, fail: Fail): void {
+  if (index > 0) checkAnnotationName(net.name, path, fail);
   if (!NAME_PATTERN.test(net.name)) fail(`${path}.name`, `${JSON.stringify(net.name)} must match ${NAME_PATTERN.source} (the CNI spec's rule)`);
   if (net.name.length > 200) fail(`${path}.name`, 'is longer than 200 characters (it names files in the conflist and IPAM directories)');
   const bridge = validateIfname(net.bridge) ?? unsafeIfname(net.bridge);
@@ -56,7 +68,7 @@ function subnetPools(net: NetworkSettings, path: string, fail: Fail): SubnetPool
  */
 export function checkNetwork(net: NetworkSettings, index: number, fail: Fail): { network: NetworkSettings; pools: SubnetPool[] } {
   const path = `networks[${index}]`;
-  checkNames(net, path, fail);
+  checkNames(net, index, path, fail);
   checkInteger(fail, `${path}.vni`, net.vni, { min: 1, max: VNI_MAX, why: 'VXLAN identifiers are 24 bits' });
   for (const family of ['ipv4', 'ipv6'] as const) {
     checkInteger(fail, `${path}.nodePrefixLength.${family}`, net.nodePrefixLength[family], { min: 1, max: NODE_PREFIX_MAX[family], why: 'a node subnet needs room for its gateway and a pod' });

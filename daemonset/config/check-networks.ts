@@ -44,7 +44,5 @@ export function checkNetworks(networks: NetworkSettings[], fail: Fail): NetworkS
   checkUnique(result, 'vni', fail);
   checkBridgesAreNotDevices(result, fail);
   checkNoOverlap(checked.map((c) => c.pools), fail);
-  // Refused rather than ignored: a network in the file that no code programs would look set up.
-  if (result.length > 1) fail('networks[1]', 'further overlay networks are not supported by this twilld yet: it programs the pod network (networks[0]) only');
   return result;
 }

@@ -7,7 +7,9 @@
 /** One overlay network. `networks[0]` is the pod network (the kubelet's conflist); further
  *  ones are Docker-style isolated overlays for secondary attachments. */
 export interface NetworkSettings {
-  /** CNI network name (conflist `name`), also names the conflist file `10-<name>.conflist`. Default "twill". */
+  /** CNI network name (conflist `name`), also names the conflist file (`10-<name>.conflist`,
+   *  networks[1+] `80-<name>.conflist`) and, for networks[1+], their Node annotations
+   *  (`twill.dev/<name>.vtep-mac`, `.pod-cidrs`: a DNS label then). Default "twill". */
   name: string;
   /** The node's Linux bridge for this network. Default "twill0". */
   bridge: string;

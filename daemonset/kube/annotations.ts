@@ -17,5 +17,33 @@ export const Annotation = {
 
 export type AnnotationKey = (typeof Annotation)[keyof typeof Annotation];
 
-/** The keys twilld owns and may set or remove on its own Node. */
+/** The keys networks[0] owns and may set or remove on its own Node (networks[1+] own only their NetworkKeys). */
 export const PUBLISHED_ANNOTATIONS: readonly AnnotationKey[] = Object.values(Annotation);
+
+/** The name part of a further network's key: "storage.vtep-mac" (its full key is twill.dev/storage.vtep-mac). */
+export function networkAnnotationName(network: string, field: 'vtep-mac' | 'pod-cidrs'): string {
+  return `${network}.${field}`;
+}
+
+/**
+ * Where one network's per-node facts live on a Node. networks[0] keeps the original keys (and
+ * its nodes' spec.podCIDRs count, when the cluster allocates them); networks[1+] use
+ * `twill.dev/<name>.vtep-mac` and `twill.dev/<name>.pod-cidrs` only. The underlay address is the
+ * node's, shared by every network.
+ */
+export interface NetworkKeys {
+  network: string;
+  /** networks[0]: the pod network. */
+  primary: boolean;
+  vtepMac: string;
+  podCidrs: string;
+  /** Every key this network's publisher sets or removes (never another network's). */
+  owned: readonly string[];
+}
+
+export function networkKeys(network: string, primary: boolean): NetworkKeys {
+  if (primary) return { network, primary, vtepMac: Annotation.vtepMac, podCidrs: Annotation.podCidrs, owned: PUBLISHED_ANNOTATIONS };
+  const vtepMac = ANNOTATION_PREFIX + networkAnnotationName(network, 'vtep-mac');
+  const podCidrs = ANNOTATION_PREFIX + networkAnnotationName(network, 'pod-cidrs');
+  return { network, primary, vtepMac, podCidrs, owned: [vtepMac, podCidrs] };
+}

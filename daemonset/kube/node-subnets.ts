@@ -3,7 +3,8 @@
 // configured pool (dual-stack: one IPv4 and one IPv6). Self-allocated subnets are published
 // on the Node as the twill.dev/pod-cidrs annotation (publish.ts), which is how peers learn
 // them; spec.podCIDRs is left alone (it "may only change from empty", and belongs to the
-// controller-manager when it runs).
+// controller-manager when it runs). Further networks (networks[1+]) always claim from their
+// own pools: spec.podCIDRs are the pod network's.
 import type { KubeClient } from './client';
 import { NodeSubnetUnavailableError } from './errors';
 import type { Logger } from './log';
@@ -25,13 +26,15 @@ export interface EnsureNodeSubnetsOptions {
   node: SlimNode;
   /** Empty when the agent must not allocate (the cluster does). */
   pools: readonly SubnetPool[];
+  /** False for networks[1+]: spec.podCIDRs are the pod network's, never theirs (default true). */
+  clusterAllocates?: boolean;
   liveNodes?: ReadonlyMap<string, { uid: string }>;
   logger?: Logger;
 }
 
 export async function ensureNodeSubnets(opts: EnsureNodeSubnetsOptions): Promise<NodeSubnets> {
   const { node } = opts;
-  if (node.podCIDRs.length) return { source: 'cluster', cidrs: [...node.podCIDRs], claims: [] };
+  if ((opts.clusterAllocates ?? true) && node.podCIDRs.length) return { source: 'cluster', cidrs: [...node.podCIDRs], claims: [] };
   if (!opts.pools.length) {
     throw new NodeSubnetUnavailableError({ node: node.name, detail: 'spec.podCIDRs is empty (the cluster does not allocate node CIDRs?) and no cluster CIDR is configured to allocate from' });
   }

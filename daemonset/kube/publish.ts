@@ -4,7 +4,10 @@
 // (conditions merge by type; the ClusterRole needs only `nodes/status: patch`). At 5,000
 // nodes writes are what costs the API server, so the patch is sent only when the Node
 // differs from what is wanted, and the condition's timestamps move only when it changes.
-import { Annotation, PUBLISHED_ANNOTATIONS } from './annotations';
+// Each network publishes through the same publisher with its own keys (NetworkKeys.owned):
+// a patch sets or removes only those, so two networks' patches never undo each other, and
+// only the pod network (networks[0]) sets the condition and the node's shared keys.
+import { Annotation, networkKeys, type NetworkKeys } from './annotations';
 import type { KubeClient } from './client';
 import { silentLogger, type Logger } from './log';
 import type { SlimNode } from './slim-node';
@@ -21,17 +24,21 @@ export interface NodeNetworkInfo {
   podCidrs?: readonly string[];
   /** The overlay is programmed: the condition may say the network is available. */
   ready: boolean;
+  /** Whose keys (default: the pod network's, networks[0]). */
+  keys?: NetworkKeys;
 }
 
-/** Every published key with its wanted value; null removes a key twilld no longer publishes. */
+const POD_NETWORK_KEYS = networkKeys('', true);
+
+/** Every key the network owns with its wanted value; null removes a key it no longer publishes. */
 export function desiredAnnotations(info: NodeNetworkInfo): Record<string, string | null> {
+  const keys = info.keys ?? POD_NETWORK_KEYS;
   const values: Record<string, string | undefined> = {
-    [Annotation.vtepMac]: info.vtepMac,
-    [Annotation.underlayIp]: info.underlayIp,
-    [Annotation.backend]: info.backend,
-    [Annotation.podCidrs]: info.podCidrs?.length ? info.podCidrs.join(',') : undefined,
+    [keys.vtepMac]: info.vtepMac,
+    [keys.podCidrs]: info.podCidrs?.length ? info.podCidrs.join(',') : undefined,
+    ...(keys.primary ? { [Annotation.underlayIp]: info.underlayIp, [Annotation.backend]: info.backend } : {}),
   };
-  return Object.fromEntries(PUBLISHED_ANNOTATIONS.map((key) => [key, values[key] ?? null]));
+  return Object.fromEntries(keys.owned.map((key) => [key, values[key] ?? null]));
 }
 
 const metaTime = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
@@ -50,7 +57,7 @@ export function publicationPatch(current: SlimNode, info: NodeNetworkInfo, now: 
   for (const [key, want] of Object.entries(desiredAnnotations(info))) {
     if ((want ?? undefined) !== current.annotations[key]) annotations[key] = want;
   }
-  const condition = info.ready ? conditionPatch(current, now) : undefined;
+  const condition = info.ready && (info.keys ?? POD_NETWORK_KEYS).primary ? conditionPatch(current, now) : undefined;
   if (!Object.keys(annotations).length && !condition) return undefined;
   return {
     ...(Object.keys(annotations).length ? { metadata: { annotations } } : {}),

@@ -1,7 +1,7 @@
 // The agent's view of a Node: what the overlay and the subnet logic use, nothing else. A full
 // kubelet-registered Node is tens of KiB (images, conditions, capacity); at 5,000 nodes only
 // this slice is kept (see README in this folder for the measured sizes).
-import { ANNOTATION_PREFIX, Annotation } from './annotations';
+import { ANNOTATION_PREFIX, Annotation, type NetworkKeys } from './annotations';
 
 export interface SlimNode {
   readonly name: string;
@@ -61,11 +61,19 @@ export function slimNode(node: NodeJson): SlimNode {
   return condition ? { ...slim, networkUnavailable: condition } : slim;
 }
 
-/** The node's pod subnets: the cluster's spec.podCIDRs, else the ones twilld self-allocated. */
-export function nodePodCidrs(node: SlimNode): readonly string[] {
-  if (node.podCIDRs.length) return node.podCIDRs;
-  const published = node.annotations[Annotation.podCidrs];
+/**
+ * The node's subnets of a network: for the pod network the cluster's spec.podCIDRs, else what
+ * twilld self-allocated and published; for networks[1+] only their own annotation.
+ */
+export function nodeSubnetsOf(node: SlimNode, keys: Pick<NetworkKeys, 'primary' | 'podCidrs'>): readonly string[] {
+  if (keys.primary && node.podCIDRs.length) return node.podCIDRs;
+  const published = node.annotations[keys.podCidrs];
   return published ? published.split(',').filter(Boolean) : NONE;
+}
+
+/** The node's pod subnets (networks[0]'s): the cluster's spec.podCIDRs, else the ones twilld self-allocated. */
+export function nodePodCidrs(node: SlimNode): readonly string[] {
+  return nodeSubnetsOf(node, { primary: true, podCidrs: Annotation.podCidrs });
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

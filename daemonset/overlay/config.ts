@@ -42,5 +42,6 @@ export function overlayConfig(o: Partial<OverlayConfig> & { nodeName: string }):
     directRouting: o.directRouting ?? OVERLAY_DEFAULTS.directRouting,
     checksumOffloadWorkaround: o.checksumOffloadWorkaround ?? OVERLAY_DEFAULTS.checksumOffloadWorkaround,
     podCIDRs: o.podCIDRs ?? [],
+    ...(o.ownership ? { ownership: o.ownership } : {}),
   };
 }

@@ -65,7 +65,7 @@ export function noMasqueradeCidrs(cidrs: string[], parsed: Map<string, ParsedNet
 }
 
 /** nft prints a host prefix (/32, /128) as a bare address. */
-function setKey(c: Cidr): string {
+export function setKey(c: Cidr): string {
   const text = formatCidr(c);
   return c.prefix === (c.ip.family === 4 ? 32 : 128) ? text.slice(0, text.indexOf('/')) : text;
 }

@@ -5,6 +5,7 @@ import { deviceLines, planDevice, type DeviceAction } from './device';
 import { diffOverlay } from './diff';
 import { changeBatches, type ChangeBatches } from './lines';
 import { readOffload, syncChecksumOffload } from './offload';
+import { ownedRoutes } from './ownership';
 import { planPeers, type PeerPlanInput } from './plan';
 import type { KeptPlan } from './plan-keep';
 import { readKernelState, type KernelState, type ReadOptions, type ReadScope } from './read';
@@ -79,10 +80,14 @@ function readOptions(d: DesiredOverlay, scope?: SyncScope): ReadOptions {
 
 type State = KernelState & { features: Awaited<ReturnType<typeof readOffload>> };
 
-/** Kernel state and (full passes only: an event never changes it) the device's offload features, read concurrently. */
-async function readAll(runner: AsyncRunner, o: ReadOptions): Promise<State> {
+/**
+ * Kernel state and (full passes only: an event never changes it) the device's offload features,
+ * read concurrently; of twill's routes only this network's (another's are never swept here).
+ */
+async function readAll(runner: AsyncRunner, o: ReadOptions, config: OverlayConfig): Promise<State> {
   const [state, features] = await Promise.all([readKernelState(runner, o), o.scope ? undefined : readOffload(runner, o.device)]);
-  return { ...state, features };
+  const actual = { ...state.actual, routes: ownedRoutes(config.ownership, state.actual.routes) };
+  return { ...state, actual, features };
 }
 
 /** The plan cut down to a scope's keys (the scope's kernel entries are all that was read). */
@@ -160,7 +165,7 @@ export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, 
   const t0 = performance.now();
   const { config } = desired;
   let opts = readOptions(desired, scope);
-  let state = await readAll(runner, opts);
+  let state = await readAll(runner, opts, config);
   const underlay = resolveUnderlay(config, state.links);
   const spec = planDevice(config, underlay);
   const dev = deviceLines(spec, state.actual.device);
@@ -168,7 +173,7 @@ export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, 
   if (dev.action === 'created' || dev.action === 'recreated') {
     // A new device holds nothing yet, and a deleted one took its routes along: read everything again.
     opts = readOptions(desired);
-    state = await readAll(runner, opts);
+    state = await readAll(runner, opts, config);
   }
   const t1 = performance.now();
   const plan = planFor({ config, underlay, peers: desired.peers, onLink: state.onLink }, opts.scope, scope, kept);

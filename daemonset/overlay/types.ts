@@ -3,6 +3,7 @@
  * (other nodes) plus two kernel facts (the underlay link, which peers are on-link); actual
  * state is what the kernel holds; the diff between them is applied in batches.
  */
+import type { RouteOwnership } from './ownership';
 
 export type Family = 4 | 6;
 
@@ -25,6 +26,8 @@ export interface OverlayConfig {
   checksumOffloadWorkaround: boolean;
   /** This node's pod subnets: the device carries their network addresses (host-sourced traffic then routes back over the overlay). */
   podCIDRs: string[];
+  /** With several networks: which of twill's routes are this one's (ownership.ts); absent, all are. */
+  ownership?: RouteOwnership;
 }
 
 /** Another node, as the agent knows it from the API (its annotations give the VTEP MAC). */

@@ -9,12 +9,14 @@ import { silentLogger } from '../../daemonset/kube/log';
 
 describe('deletedEntry', () => {
   it.each([
-    ['Deleted 10.64.1.0/24 via 10.64.1.0 dev twill.1 proto 116 onlink', 'ip', { kind: 'route', key: '10.64.1.0/24' }],
-    ['Deleted 10.64.1.7 via 172.16.0.9 dev eth0 proto 116', 'ip', { kind: 'route', key: '10.64.1.7/32' }],
-    ['Deleted 10.64.1.0 dev twill.1 lladdr 0e:9f:15:f2:af:53 PERMANENT', 'ip', { kind: 'neigh', key: '10.64.1.0' }],
-    ['Deleted 0E:9F:15:F2:AF:53 dev twill.1 dst 172.16.0.5 self permanent', 'bridge', { kind: 'fdb', key: '0e:9f:15:f2:af:53' }],
+    ['Deleted 10.64.1.0/24 via 10.64.1.0 dev twill.1 proto 116 onlink', 'ip', { kind: 'route', key: '10.64.1.0/24', dev: 'twill.1' }],
+    ['Deleted 10.64.1.7 via 172.16.0.9 dev eth0 proto 116', 'ip', { kind: 'route', key: '10.64.1.7/32', dev: 'eth0' }],
+    ['Deleted 10.64.1.0 dev twill.1 lladdr 0e:9f:15:f2:af:53 PERMANENT', 'ip', { kind: 'neigh', key: '10.64.1.0', dev: 'twill.1' }],
+    ['Deleted 0E:9F:15:F2:AF:53 dev twill.1 dst 172.16.0.5 self permanent', 'bridge', { kind: 'fdb', key: '0e:9f:15:f2:af:53', dev: 'twill.1' }],
+    ['Deleted 10.65.1.0 dev twill.42 lladdr 0e:9f:15:f2:af:53 PERMANENT', 'ip', { kind: 'neigh', key: '10.65.1.0', dev: 'twill.42' }],
+    ['Deleted 0e:9f:15:f2:af:54 dev twill.42 dst 172.16.0.5 self permanent', 'bridge', { kind: 'fdb', key: '0e:9f:15:f2:af:54', dev: 'twill.42' }],
   ] as const)('%s', (line, source, want) => {
-    expect(deletedEntry(line, 'twill.1', source)).toEqual(want);
+    expect(deletedEntry(line, ['twill.1', 'twill.42'], source)).toEqual(want);
   });
 
   it.each([
@@ -53,7 +55,7 @@ describe('KernelWatch', () => {
     const children: Array<ReturnType<typeof fakeChild>> = [];
     const damage: KernelEntry[] = [];
     const watch = new KernelWatch({
-      device: 'twill.1',
+      devices: ['twill.1'],
       wanted: (e) => e.key !== '10.64.9.0/24',
       onDamage: (e) => damage.push(e),
       logger: silentLogger,
@@ -64,7 +66,7 @@ describe('KernelWatch', () => {
     children[0].stdout.write('Deleted 10.64.9.0/24 via 10.64.9.0 dev twill.1 proto 116 onlink\nDeleted 10.64.1.0/24 via 10.64.1.0 dev twill.1 proto 116 onlink\n');
     children[1].stdout.write('Deleted 0e:9f:15:f2:af:53 dev twill.1 dst 172.16.0.5 self permanent\n');
     await new Promise((r) => setImmediate(r));
-    expect(damage).toEqual([{ kind: 'route', key: '10.64.1.0/24' }, { kind: 'fdb', key: '0e:9f:15:f2:af:53' }]);
+    expect(damage).toEqual([{ kind: 'route', key: '10.64.1.0/24', dev: 'twill.1' }, { kind: 'fdb', key: '0e:9f:15:f2:af:53', dev: 'twill.1' }]);
     children[1].emit('close', 1, null);
     expect(watch.healthy).toBe(false);
     watch.stop();

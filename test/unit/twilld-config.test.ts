@@ -148,10 +148,21 @@ describe('loadAgentConfig: defaults', () => {
     expect(c.namespace).toBe('twill-system');
   });
 
-  test('further networks are refused, not ignored, until the agent programs them', () => {
-    const err = errorOf(() => config(...withFile('networks:\n  - {name: a}\n  - {name: b, clusterCIDRs: [10.9.0.0/16]}\n')));
-    expect(err.field).toBe('networks[1]');
-    expect(err.message).toMatch(/not supported by this twilld yet/);
+  test('further networks are taken, with their own name, VNI, bridge and cluster CIDRs', () => {
+    const c = config(...withFile('networks:\n  - {name: a}\n  - {name: b, clusterCIDRs: [10.9.0.0/16], ipMasq: false}\n'));
+    expect(c.networks.map((n) => [n.name, n.vni, n.bridge, n.clusterCIDRs, n.ipMasq])).toEqual([['a', 1, 'twill0', [], true], ['b', 2, 'twill1', ['10.9.0.0/16'], false]]);
+  });
+
+  test("a further network's name must keep twill.dev/<name>.pod-cidrs a valid annotation name", () => {
+    const longest = 'x'.repeat(53); // "<53>.pod-cidrs" is 63 characters
+    expect(config(...withFile(`networks:\n  - {name: a}\n  - {name: ${longest}, clusterCIDRs: [10.9.0.0/16]}\n`)).networks[1].name).toBe(longest);
+    for (const [name, why] of [[`${longest}x`, /63 at most/], ['Storage', /lower-case/], ['st_or', /lower-case/], ['net.b', /lower-case/], ['b-', /lower-case/]] as const) {
+      const err = errorOf(() => config(...withFile(`networks:\n  - {name: a}\n  - {name: ${name}, clusterCIDRs: [10.9.0.0/16]}\n`)));
+      expect(err.field).toBe('networks[1].name');
+      expect(err.message).toMatch(why);
+    }
+    // networks[0] keeps the CNI spec's rule: its keys are the fixed twill.dev/vtep-mac and friends.
+    expect(config(...withFile('networks:\n  - {name: Pods_1}\n')).networks[0].name).toBe('Pods_1');
   });
 
   test('an empty file is no settings', () => {

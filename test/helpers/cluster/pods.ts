@@ -25,10 +25,11 @@ export interface Pod {
   ipv6?: string;
 }
 
-/** The conflist libcni would pick: `name`'s file when given, else the first *.conflist by name. */
+/** The conflist libcni would pick: `name`'s file when given (10-<name> or 80-<name>), else the first *.conflist by name. */
 export function readConflist(dir: string, network?: string): NetConfList {
   const files = readdirSync(dir).filter((f) => f.endsWith('.conflist')).sort();
-  const file = network ? `10-${network}.conflist` : files[0];
+  const named = network && files.find((f) => f === `10-${network}.conflist` || f === `80-${network}.conflist`);
+  const file = network ? named || `10-${network}.conflist` : files[0];
   if (!file || !existsSync(join(dir, file))) throw new Error(`no ${network ? file : '*.conflist'} in ${dir} (has: ${files.join(', ') || 'nothing'})`);
   return JSON.parse(readFileSync(join(dir, file), 'utf8')) as NetConfList;
 }
