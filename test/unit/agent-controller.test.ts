@@ -1,6 +1,7 @@
 import type { AgentConfig } from '../../daemonset/config/types';
 import { NodeController } from '../../daemonset/agent/controller';
 import { ReconcileLoop } from '../../daemonset/agent/loop';
+import { NetworkControllers } from '../../daemonset/agent/networks';
 import { diffPeers, peersOf } from '../../daemonset/agent/peers';
 import type { AgentPorts, NodeFilesInput } from '../../daemonset/agent/ports';
 import type { SubnetKeeper } from '../../daemonset/agent/subnets';
@@ -33,7 +34,7 @@ function report(): OverlaySyncReport {
   return { device: 'unchanged', vtepMac: '0a:00:00:00:00:01', underlay: { dev: 'eth0', address: '192.168.0.1', family: 4, mtu: 1500 }, mtu: 1450, peers: { programmed: 0, skipped: [] }, changes: zero, offloadChanged: false, batches: 0, failures: [], durationMs: 1, scoped: false, timings: { readMs: 0, planMs: 0, applyMs: 0 } };
 }
 
-function fakes(nodes: Map<string, SlimNode>) {
+function fakes(nodes: Map<string, SlimNode>, o: { config?: AgentConfig; network?: AgentConfig['networks'][number] } = {}) {
   const calls = { overlay: [] as Array<{ desired: DesiredOverlay; scope?: SyncScope }>, nat: [] as string[][], files: [] as NodeFilesInput[], publish: [] as NodeNetworkInfo[] };
   const ports: AgentPorts = {
     overlay: async (desired, scope) => (calls.overlay.push({ desired, scope }), report()),
@@ -43,7 +44,7 @@ function fakes(nodes: Map<string, SlimNode>) {
     publish: async (_self, info) => (calls.publish.push(info), true),
   };
   const subnets = { ensure: async (self: SlimNode) => ({ source: 'cluster' as const, cidrs: [...self.podCIDRs], claims: [] }) } as unknown as SubnetKeeper;
-  const controller = new NodeController({ config, nodes: () => nodes, subnets, ports, logger: silentLogger });
+  const controller = new NodeController({ config: o.config ?? config, network: o.network, nodes: () => nodes, subnets, ports, logger: silentLogger });
   return { calls, controller };
 }
 
@@ -140,6 +141,60 @@ describe('NodeController', () => {
     await new NodeController({ config: cfg, nodes: () => nodes, subnets, ports, logger: silentLogger }).reconcile(true);
     expect(f.calls.nat[0]).toEqual(['10.213.0.0/16']);
     expect(f.calls.publish[0].podCidrs).toEqual(['10.213.7.0/24']);
+  });
+});
+
+describe('further networks', () => {
+  const blue = { name: 'blue', bridge: 'twill1', vni: 42, clusterCIDRs: ['10.215.0.0/16'], nodePrefixLength: { ipv4: 24, ipv6: 64 }, ipMasq: true };
+  const two: AgentConfig = { ...config, networks: [config.networks[0], blue] };
+  const withBlue = (name: string, i: number, blueSubnet?: string) =>
+    node(name, i, { annotations: { 'twill.dev/vtep-mac': `0a:00:00:00:00:0${i}`, ...(blueSubnet ? { 'twill.dev/blue.pod-cidrs': blueSubnet, 'twill.dev/blue.vtep-mac': `0b:00:00:00:00:0${i}` } : {}) } });
+
+  function blueController(nodes: Map<string, SlimNode>) {
+    const f = fakes(nodes, { config: two, network: blue });
+    const ports = (f.controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    const subnets = { ensure: async () => ({ source: 'claimed' as const, cidrs: ['10.215.1.0/24'], claims: [] }) } as unknown as SubnetKeeper;
+    return { ...f, controller: new NodeController({ config: two, network: blue, nodes: () => nodes, subnets, ports, logger: silentLogger }) };
+  }
+
+  it("programs its own device from its own annotations only, never spec.podCIDRs, and publishes under its own keys", async () => {
+    const nodes = new Map([['n1', withBlue('n1', 1, '10.215.1.0/24')], ['n2', withBlue('n2', 2, '10.215.2.0/24')], ['n3', withBlue('n3', 3)]]);
+    const { calls, controller } = blueController(nodes);
+    expect((await controller.reconcile(true)).kind).toBe('full');
+    const { config: overlay, peers } = calls.overlay[0].desired;
+    expect(overlay).toMatchObject({ device: 'twill.42', vni: 42, podCIDRs: ['10.215.1.0/24'], ownership: { index: 1, networks: [{ device: 'twill.1', clusterCIDRs: [] }, { device: 'twill.42', clusterCIDRs: ['10.215.0.0/16'] }] } });
+    expect(peers.map((p) => [p.name, p.podCIDRs, p.vtepMac])).toEqual([['n2', ['10.215.2.0/24'], '0b:00:00:00:00:02'], ['n3', [], undefined]]);
+    expect(calls.nat[0]).toEqual(['10.215.0.0/16']);
+    expect(calls.files[0].network).toBe(blue);
+    expect(calls.publish[0]).toMatchObject({ podCidrs: ['10.215.1.0/24'], keys: { network: 'blue', primary: false, vtepMac: 'twill.dev/blue.vtep-mac' } });
+  });
+
+  it("wants its own device's neighbours and FDB entries and its peers' routes, not another network's", async () => {
+    const nodes = new Map([['n1', withBlue('n1', 1, '10.215.1.0/24')], ['n2', withBlue('n2', 2, '10.215.2.0/24')]]);
+    const { controller } = blueController(nodes);
+    expect(controller.wants({ kind: 'route', key: '10.215.2.0/24', dev: 'eth0' })).toBe(true);
+    expect(controller.wants({ kind: 'route', key: '10.244.2.0/24', dev: 'twill.1' })).toBe(false);
+    expect(controller.wants({ kind: 'neigh', key: '10.215.2.0', dev: 'twill.42' })).toBe(true);
+    expect(controller.wants({ kind: 'neigh', key: '10.215.2.0', dev: 'twill.1' })).toBe(false);
+    expect(controller.wants({ kind: 'fdb', key: '0b:00:00:00:00:02', dev: 'twill.42' })).toBe(true);
+    expect(controller.wants({ kind: 'fdb', key: '0a:00:00:00:00:02', dev: 'twill.42' })).toBe(false);
+  });
+
+  it('runs every network in a pass: one failing does not stop the next, the pass fails naming it, readiness names who is not ready', async () => {
+    const nodes = new Map([['n1', withBlue('n1', 1, '10.215.1.0/24')], ['n2', withBlue('n2', 2, '10.215.2.0/24')]]);
+    const pod = fakes(nodes, { config: two });
+    const b = blueController(nodes);
+    const podPorts = (pod.controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    podPorts.overlay = async () => { throw new Error('ip: busy'); };
+    const all = new NetworkControllers([pod.controller, b.controller]);
+    expect(all.devices).toEqual(['twill.1', 'twill.42']);
+    await expect(all.reconcile(true)).rejects.toThrow('network twill: overlay: ip: busy');
+    expect(b.calls.overlay).toHaveLength(1);
+    expect(all.isReady).toBe(false);
+    expect(all.notReadyReason).toBe('network twill: starting');
+    podPorts.overlay = async () => report();
+    expect((await all.reconcile(true)).map((o) => o.kind)).toEqual(['full', 'full']);
+    expect(all.isReady).toBe(true);
   });
 });
 

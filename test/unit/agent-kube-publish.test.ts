@@ -1,6 +1,7 @@
 // Publishing the node's network facts: twill.dev annotations and NetworkUnavailable=False
 // (TwillIsUp) through nodes/status, written only when something differs.
 import { NodeInformer } from '../../daemonset/kube/informer';
+import { networkKeys } from '../../daemonset/kube/annotations';
 import { NodePublisher, publicationPatch, type NodeNetworkInfo } from '../../daemonset/kube/publish';
 import { slimNode, type NodeJson, type SlimNode } from '../../daemonset/kube/slim-node';
 import { createSimulatedNodes, nodes, TestApiServer } from '../kube/apiserver';
@@ -91,4 +92,37 @@ test('driven by an informer, repeated syncs write once', async () => {
   expect(await p.sync(informer.nodes.get(NAME)!, INFO)).toBe(false);
   expect(patches()).toBe(1);
   await informer.stop();
+});
+
+describe('two networks on one Node', () => {
+  const BLUE = networkKeys('blue', false);
+  const BLUE_INFO: NodeNetworkInfo = { vtepMac: '0a:58:0a:f5:03:00', underlayIp: '172.16.0.1', backend: 'vxlan', podCidrs: ['10.215.3.0/24'], ready: true, keys: BLUE };
+  const POD_INFO: NodeNetworkInfo = { ...INFO, keys: networkKeys('twill', true) };
+
+  test('a further network patches only its own keys, and never the condition', () => {
+    expect(publicationPatch(current(), BLUE_INFO, new Date())).toEqual({ metadata: { annotations: { 'twill.dev/blue.vtep-mac': BLUE_INFO.vtepMac, 'twill.dev/blue.pod-cidrs': '10.215.3.0/24' } } });
+  });
+
+  test('the pod network patches only its keys, leaving a further network’s in place', () => {
+    const node = { ...current(), annotations: { 'twill.dev/blue.vtep-mac': 'x', 'twill.dev/blue.pod-cidrs': 'y' } };
+    const patch = publicationPatch(node, POD_INFO, new Date()) as { metadata: { annotations: Record<string, unknown> } };
+    expect(Object.keys(patch.metadata.annotations).sort()).toEqual(['twill.dev/backend', 'twill.dev/underlay-ip', 'twill.dev/vtep-mac']);
+  });
+
+  test('alternating passes of both networks converge after one patch each, through a stale informer view too', async () => {
+    const p = publisher();
+    const stale = current(); // the informer's view, never updated during this test
+    for (let pass = 0; pass < 3; pass++) {
+      await p.sync(stale, POD_INFO);
+      await p.sync(stale, BLUE_INFO);
+      await p.sync(current(), POD_INFO);
+      await p.sync(current(), BLUE_INFO);
+    }
+    expect(patches()).toBe(2);
+    expect(stored().metadata.annotations).toEqual({
+      'twill.dev/vtep-mac': INFO.vtepMac, 'twill.dev/underlay-ip': INFO.underlayIp, 'twill.dev/backend': 'vxlan',
+      'twill.dev/blue.vtep-mac': BLUE_INFO.vtepMac, 'twill.dev/blue.pod-cidrs': '10.215.3.0/24',
+    });
+    expect(networkCondition()).toMatchObject({ status: 'False', reason: 'TwillIsUp' });
+  });
 });
