@@ -1,15 +1,17 @@
-// The agent's reconciler for the pod network: desired state from the informer's Nodes (this
-// node's subnets, every peer's subnets / VTEP MAC / underlay address) against what the kernel,
-// the node's files and its Node object hold. Level-triggered: a full pass at start, on the
-// timer and after any failure; between them an event reconciles only the peers it changed
-// (syncOverlay's scope), which is what keeps one node added to 5,000 in milliseconds.
+// The agent's reconciler for one overlay network (wire.ts makes one per configured network, all
+// on this same code): desired state from the informer's Nodes (this node's subnets, every peer's
+// subnets / VTEP MAC / underlay address) against what the kernel, the node's files and its Node
+// object hold. Level-triggered: a full pass at start, on the timer and after any failure;
+// between them an event reconciles only the peers it changed (syncOverlay's scope), which is
+// what keeps one node added to 5,000 in milliseconds.
 import type { AgentConfig, NetworkSettings } from '../config/types';
 import { networkKeys, type NetworkKeys } from '../kube/annotations';
 import { NodeSubnetUnavailableError } from '../kube/errors';
 import { errorMessage, type Logger } from '../kube/log';
 import type { NodeSubnets } from '../kube/node-subnets';
-import { nodeSubnetsOf, type SlimNode } from '../kube/slim-node';
-import { deviceName, overlayConfig, type OverlayConfig, type OverlaySyncReport, type Peer, type RouteOwnership } from '../overlay';
+import type { SlimNode } from '../kube/slim-node';
+import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
+import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
 import type { KernelEntry } from './kernel-watch';
 import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
@@ -48,44 +50,6 @@ async function step<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
     throw err instanceof StageError ? err : new StageError(stage, err);
   }
 }
-
-/** The underlay address when none is configured: the node's InternalIP, IPv4 first (as flannel's public IP). */
-function defaultUnderlayAddress(self: SlimNode): string | undefined {
-  return self.internalIPs.find((ip) => !ip.includes(':')) ?? self.internalIPs[0];
-}
-
-/** Which of twill's routes are networks[index]'s (overlay/ownership.ts); absent with one network. */
-export function routeOwnership(config: AgentConfig, index: number): RouteOwnership | undefined {
-  if (config.networks.length < 2) return undefined;
-  return { index, networks: config.networks.map((n) => ({ device: deviceName(n.vni), clusterCIDRs: n.clusterCIDRs })) };
-}
-
-export function overlayConfigFor(config: AgentConfig, self: SlimNode, subnets: NodeSubnets, index = 0): OverlayConfig {
-  const net = config.networks[index];
-  const { interface: iface, address } = config.underlay;
-  const ownership = routeOwnership(config, index);
-  return overlayConfig({
-    nodeName: config.nodeName,
-    vni: net.vni,
-    port: config.vxlanPort,
-    underlay: { interface: iface, address: address ?? (iface ? undefined : defaultUnderlayAddress(self)) },
-    mtu: net.mtu,
-    directRouting: config.directRouting,
-    checksumOffloadWorkaround: config.checksumOffloadWorkaround,
-    podCIDRs: subnets.cidrs,
-    ...(ownership ? { ownership } : {}),
-  });
-}
-
-/** A network's destinations (NAT exemption, isolation): its cluster CIDRs, or every node's subnets of it when the cluster allocates them. */
-export function clusterDestinations(net: NetworkSettings, nodes: ReadonlyMap<string, SlimNode>, keys: NetworkKeys = networkKeys(net.name, true)): string[] {
-  if (net.clusterCIDRs.length) return [...net.clusterCIDRs];
-  const all = new Set<string>();
-  for (const node of nodes.values()) for (const cidr of nodeSubnetsOf(node, keys)) all.add(cidr);
-  return [...all].sort();
-}
-
-const familiesOf = (cidrs: string[]): Array<4 | 6> => [...new Set(cidrs.map((c) => (c.includes(':') ? 6 : 4) as 4 | 6))];
 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;

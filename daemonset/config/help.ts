@@ -16,9 +16,11 @@ const FILE_KEYS = `Config file (YAML or JSON; every key optional; unknown keys a
   checksumOffloadWorkaround, resyncSeconds, listen, logLevel,
   paths: {cniConfDir, cniBinDir, runDir, ipamDataDir},
   networks: list of {name, bridge, vni, clusterCIDRs, nodePrefixLength: {ipv4, ipv6}, mtu, ipMasq}
-    networks[0] is the pod network; flags set its fields. With more than one network each
-    needs a name, and networks[1..] need clusterCIDRs; their defaults are bridge twill<index>,
-    VNI index+1. nodeName and kubeconfig are not file keys (NODE_NAME, KUBECONFIG).
+    networks[0] is the pod network; flags set its fields. networks[1..] are further isolated
+    overlays (conflist 80-<name>.conflist, Node annotations twill.dev/<name>.vtep-mac and
+    .pod-cidrs, so their name is a DNS label of at most 53 characters); they need clusterCIDRs,
+    and default to bridge twill<index>, VNI index+1. With more than one network each needs a
+    name. nodeName and kubeconfig are not file keys (NODE_NAME, KUBECONFIG).
   Example:
     networks:
       - clusterCIDRs: [10.244.0.0/16, fd00:10:244::/56]
