@@ -96,6 +96,9 @@ describe('conflistFor', () => {
 
   test('conflistFileName', () => {
     expect(conflistFileName('twill')).toBe('10-twill.conflist');
+    // A further network sorts after the pod network whatever the names (the runtime takes the first).
+    expect(conflistFileName('aaa', false)).toBe('80-aaa.conflist');
+    expect([conflistFileName('zz', true), conflistFileName('0', false), conflistFileName('a', false)].sort()[0]).toBe('10-zz.conflist');
   });
 });
 

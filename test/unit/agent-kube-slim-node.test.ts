@@ -1,7 +1,8 @@
 // The agent's slice of a Node, its pod CIDRs (the cluster's, else self-allocated ones), and
 // the one-line-per-event logger.
 import { jsonLineLogger } from '../../daemonset/kube/log';
-import { nodePodCidrs, sameNodeContent, slimNode, type NodeJson } from '../../daemonset/kube/slim-node';
+import { networkKeys } from '../../daemonset/kube/annotations';
+import { nodePodCidrs, nodeSubnetsOf, sameNodeContent, slimNode, type NodeJson } from '../../daemonset/kube/slim-node';
 import { simulatedNode } from '../kube/apiserver';
 
 const full = (): NodeJson => {
@@ -27,6 +28,15 @@ test('pod CIDRs: spec.podCIDRs, else spec.podCIDR, else the self-allocated annot
   expect(nodePodCidrs(slimNode({ spec: { podCIDR: '10.1.0.0/24' } }))).toEqual(['10.1.0.0/24']);
   expect(nodePodCidrs(slimNode({ metadata: { annotations: { 'twill.dev/pod-cidrs': '10.2.0.0/24,fd00::/64' } } }))).toEqual(['10.2.0.0/24', 'fd00::/64']);
   expect(nodePodCidrs(slimNode({}))).toEqual([]);
+});
+
+test("a further network's subnets: only its own annotation, never spec.podCIDRs or the pod network's", () => {
+  const blue = networkKeys('blue', false);
+  const node = slimNode({ spec: { podCIDRs: ['10.1.0.0/24'] }, metadata: { annotations: { 'twill.dev/pod-cidrs': '10.2.0.0/24', 'twill.dev/blue.pod-cidrs': '10.215.3.0/24,fd15::/64' } } });
+  expect(nodeSubnetsOf(node, blue)).toEqual(['10.215.3.0/24', 'fd15::/64']);
+  expect(nodeSubnetsOf(slimNode({ spec: { podCIDRs: ['10.1.0.0/24'] } }), blue)).toEqual([]);
+  expect(nodeSubnetsOf(node, networkKeys('twill', true))).toEqual(['10.1.0.0/24']);
+  expect(blue.owned).toEqual(['twill.dev/blue.vtep-mac', 'twill.dev/blue.pod-cidrs']);
 });
 
 test('the same content with another resourceVersion is no news; any used field is', () => {

@@ -200,6 +200,22 @@ describe('claims on the API server', () => {
     expect(claimLeases()).toHaveLength(2);
   });
 
+  test("a further network claims from its own pool beside the pod network's claim, whatever spec.podCIDRs say", async () => {
+    await startServer();
+    const podPool = parseSubnetPools([{ clusterCidr: '10.244.0.0/16', nodePrefixLength: 24 }]);
+    const bluePool = parseSubnetPools([{ clusterCidr: '10.215.0.0/16', nodePrefixLength: 24 }]);
+    const n1 = addNode('n1');
+    const pod = await ensureNodeSubnets({ client, namespace: NS, node: n1, pools: podPool });
+    const blue = await ensureNodeSubnets({ client, namespace: NS, node: n1, pools: bluePool, clusterAllocates: false });
+    expect(pod.cidrs[0]).toMatch(/^10\.244\./);
+    expect(blue.cidrs[0]).toMatch(/^10\.215\./);
+    expect(claimLeases()).toHaveLength(2);
+    // Kept across restarts, each from its own pool.
+    expect((await ensureNodeSubnets({ client, namespace: NS, node: n1, pools: bluePool, clusterAllocates: false })).claims[0].outcome).toBe('kept');
+    const allocated = addNode('n2', { podCIDRs: ['10.1.2.0/24'] });
+    expect((await ensureNodeSubnets({ client, namespace: NS, node: allocated, pools: bluePool, clusterAllocates: false })).cidrs[0]).toMatch(/^10\.215\./);
+  });
+
   test('no podCIDRs and nothing to allocate from: NodeSubnetUnavailableError', async () => {
     await startServer();
     await expect(ensureNodeSubnets({ client, namespace: NS, node: addNode('n1'), pools: [] })).rejects.toThrow(NodeSubnetUnavailableError);
