@@ -71,7 +71,7 @@ export class NodeController {
     const net = opts.network ?? opts.config.networks[0];
     this.index = opts.config.networks.findIndex((n) => n.name === net.name);
     if (this.index < 0) throw new Error(`network ${net.name} is not one of config.networks`);
-    this.keys = networkKeys(net.name, this.index === 0);
+    this.keys = networkKeys(net.name, this.index === 0, this.index === 0 ? opts.config.networks.slice(1).map((n) => n.name) : undefined);
     this.device = deviceName(net.vni);
   }
 

@@ -37,13 +37,23 @@ export interface NetworkKeys {
   primary: boolean;
   vtepMac: string;
   podCidrs: string;
-  /** Every key this network's publisher sets or removes (never another network's). */
+  /** Every key this network's publisher sets or removes (never another configured network's). */
   owned: readonly string[];
+  /** networks[0] only: the further networks configured; keys of any other (a network since removed) are its to sweep. */
+  configured?: readonly string[];
 }
 
-export function networkKeys(network: string, primary: boolean): NetworkKeys {
-  if (primary) return { network, primary, vtepMac: Annotation.vtepMac, podCidrs: Annotation.podCidrs, owned: PUBLISHED_ANNOTATIONS };
+export function networkKeys(network: string, primary: boolean, configured?: readonly string[]): NetworkKeys {
+  if (primary) return { network, primary, vtepMac: Annotation.vtepMac, podCidrs: Annotation.podCidrs, owned: PUBLISHED_ANNOTATIONS, ...(configured ? { configured } : {}) };
   const vtepMac = ANNOTATION_PREFIX + networkAnnotationName(network, 'vtep-mac');
   const podCidrs = ANNOTATION_PREFIX + networkAnnotationName(network, 'pod-cidrs');
   return { network, primary, vtepMac, podCidrs, owned: [vtepMac, podCidrs] };
+}
+
+const NETWORK_KEY = /^twill\.dev\/([a-z0-9-]+)\.(vtep-mac|pod-cidrs)$/;
+
+/** A further network's key whose network is not configured here any more (the pod network sweeps it). */
+export function isLeftoverNetworkKey(key: string, keys: NetworkKeys): boolean {
+  const m = keys.configured && NETWORK_KEY.exec(key);
+  return !!m && !keys.configured!.includes(m[1]);
 }

@@ -6,8 +6,9 @@
 // differs from what is wanted, and the condition's timestamps move only when it changes.
 // Each network publishes through the same publisher with its own keys (NetworkKeys.owned):
 // a patch sets or removes only those, so two networks' patches never undo each other, and
-// only the pod network (networks[0]) sets the condition and the node's shared keys.
-import { Annotation, networkKeys, type NetworkKeys } from './annotations';
+// only the pod network (networks[0]) sets the condition and the node's shared keys (and
+// sweeps the keys of a further network no longer configured).
+import { Annotation, isLeftoverNetworkKey, networkKeys, type NetworkKeys } from './annotations';
 import type { KubeClient } from './client';
 import { silentLogger, type Logger } from './log';
 import type { SlimNode } from './slim-node';
@@ -57,7 +58,9 @@ export function publicationPatch(current: SlimNode, info: NodeNetworkInfo, now: 
   for (const [key, want] of Object.entries(desiredAnnotations(info))) {
     if ((want ?? undefined) !== current.annotations[key]) annotations[key] = want;
   }
-  const condition = info.ready && (info.keys ?? POD_NETWORK_KEYS).primary ? conditionPatch(current, now) : undefined;
+  const keys = info.keys ?? POD_NETWORK_KEYS;
+  for (const key of Object.keys(current.annotations)) if (isLeftoverNetworkKey(key, keys)) annotations[key] = null;
+  const condition = info.ready && keys.primary ? conditionPatch(current, now) : undefined;
   if (!Object.keys(annotations).length && !condition) return undefined;
   return {
     ...(Object.keys(annotations).length ? { metadata: { annotations } } : {}),

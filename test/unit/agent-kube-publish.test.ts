@@ -126,3 +126,13 @@ describe('two networks on one Node', () => {
     expect(networkCondition()).toMatchObject({ status: 'False', reason: 'TwillIsUp' });
   });
 });
+
+test("the pod network sweeps the keys of a further network no longer configured, and only those", () => {
+  const keys = networkKeys('twill', true, ['blue']);
+  const node = { ...current(), annotations: { 'twill.dev/blue.vtep-mac': 'x', 'twill.dev/red.vtep-mac': 'y', 'twill.dev/red.pod-cidrs': 'z', 'example.com/red.pod-cidrs': 'w' } };
+  const patch = publicationPatch(node, { ...INFO, keys }, new Date()) as { metadata: { annotations: Record<string, unknown> } };
+  expect(patch.metadata.annotations).toMatchObject({ 'twill.dev/red.vtep-mac': null, 'twill.dev/red.pod-cidrs': null });
+  expect(Object.keys(patch.metadata.annotations)).not.toContain('twill.dev/blue.vtep-mac');
+  // A further network never sweeps.
+  expect(publicationPatch(node, { vtepMac: 'x', ready: true, keys: networkKeys('blue', false) }, new Date())).toBeUndefined();
+});
