@@ -1,7 +1,7 @@
 import { nftApplyAsync, nftTableItems, renderSetElem, type NftTableItem } from '../../cni/host/nft-async';
 import type { AsyncRunner } from '../../cni/host/run-async';
 import type { Cidr } from '../../ipam/net/cidr';
-import { noMasqueradeCidrs, setKey } from './nat';
+import { noMasqueradeCidrs, setKey, type ParsedNet } from './nat';
 
 /**
  * Isolation between overlay networks across nodes. The plugin's forward rule drops traffic
@@ -22,15 +22,18 @@ export interface IsolationSets {
   [set: string]: string[];
 }
 
-/** Every network's destinations reduced (nested networks dropped) into per-family sets, and their union. */
-export function isolationSets(networks: string[][]): IsolationSets {
+/**
+ * Every network's destinations reduced (nested networks dropped) into per-family sets, and their
+ * union. `parsed` carries parses across calls (an event changes one node subnet of thousands).
+ */
+export function isolationSets(networks: string[][], parsed: Map<string, ParsedNet | null> = new Map()): IsolationSets {
   const sets: IsolationSets = {};
   const byFamily = (cidrs: Cidr[], f: 4 | 6) => cidrs.filter((c) => c.ip.family === f).map(setKey).sort();
   networks.forEach((cidrs, i) => {
-    const reduced = noMasqueradeCidrs(cidrs);
+    const reduced = noMasqueradeCidrs(cidrs, parsed);
     for (const f of [4, 6] as const) sets[`n${i}_${f}`] = byFamily(reduced, f);
   });
-  const all = noMasqueradeCidrs(networks.flat());
+  const all = noMasqueradeCidrs(networks.flat(), parsed);
   for (const f of [4, 6] as const) sets[`all${f}`] = byFamily(all, f);
   return sets;
 }
@@ -47,10 +50,9 @@ function ruleLines(count: number): string[] {
 }
 
 /** The whole table, replacing any earlier one in the same transaction; with fewer than two networks only its removal. */
-export function isolationScript(networks: string[][]): string {
+export function isolationScript(networks: string[][], sets = networks.length < 2 ? {} : isolationSets(networks)): string {
   const lines = [`add table ${T}`, `delete table ${T}`];
   if (networks.length < 2) return `${lines.join('\n')}\n`;
-  const sets = isolationSets(networks);
   lines.push(`add table ${T}`);
   for (const name of Object.keys(sets)) lines.push(`add set ${T} ${name} { type ${FAMILY[name.endsWith('6') ? 6 : 4].set}; flags interval; }`);
   lines.push(`add chain ${T} forward { type filter hook forward priority filter; policy accept; }`, ...ruleLines(networks.length));
@@ -67,32 +69,65 @@ export function isolationFingerprint(items: NftTableItem[] | undefined): string 
   return JSON.stringify({ sets, forward, rules });
 }
 
-/** The fingerprint the table should have for `networks`; undefined: no table. */
-export function wantedFingerprint(networks: string[][]): string | undefined {
+/** The fingerprint the table should have for `networks` (their sets given when known); undefined: no table. */
+export function wantedFingerprint(networks: string[][], sets = networks.length < 2 ? {} : isolationSets(networks)): string | undefined {
   if (networks.length < 2) return undefined;
-  const sets = Object.entries(isolationSets(networks)).map(([name, keys]) => `${name}=${[...keys].sort().join(',')}`).sort();
-  return JSON.stringify({ sets, forward: true, rules: 2 * networks.length });
+  const list = Object.entries(sets).map(([name, keys]) => `${name}=${[...keys].sort().join(',')}`).sort();
+  return JSON.stringify({ sets: list, forward: true, rules: 2 * networks.length });
+}
+
+/** One transaction taking the sets from `known` to `want` (same networks), deletes first; undefined when equal. */
+export function isolationDelta(known: IsolationSets, want: IsolationSets): string | undefined {
+  const lines: string[] = [];
+  for (const [verb, from, to] of [['delete', want, known], ['add', known, want]] as const) {
+    for (const [name, keys] of Object.entries(to)) {
+      const other = new Set(from[name] ?? []);
+      const diff = keys.filter((k) => !other.has(k));
+      if (diff.length) lines.push(`${verb} element ${T} ${name} { ${diff.join(', ')} }`);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : undefined;
 }
 
 /**
- * The table as last written or verified: a pass whose networks' destinations did not change
- * writes nothing and reads nothing unless told to verify (full passes do).
+ * The table as last written or verified. Between full passes (`verify`) a change of one
+ * network's destinations (a node joining a cluster-allocated pod network) is an element delta,
+ * not a listing and a rewrite of thousands; a full pass reads the table back and rewrites it
+ * when it differs, as does a delta nft refuses.
  */
 export class IsolationTable {
-  private known: string | undefined;
+  /** The sets as last written or verified, per network count; 'absent': no table. */
+  private known: { count: number; sets: IsolationSets } | 'absent' | undefined;
+  private readonly parsed = new Map<string, ParsedNet | null>();
 
   constructor(private readonly runner: AsyncRunner) {}
 
   /** Makes the table match `networks` (each network's cluster destinations, config order); true when it wrote. */
   async sync(networks: string[][], verify: boolean): Promise<boolean> {
-    // One network: whatever its destinations, the table is absent (an event's change needs no read).
-    const want = networks.length < 2 ? 'absent' : JSON.stringify(networks);
-    if (!verify && this.known === want) return false;
-    this.known = undefined;
-    const have = isolationFingerprint(await nftTableItems(this.runner, 'inet', ISOLATION_TABLE));
-    const changed = have !== wantedFingerprint(networks);
-    if (changed) await nftApplyAsync(this.runner, isolationScript(networks));
+    const known = this.known;
+    this.known = undefined; // unknown until this call succeeds
+    if (this.parsed.size > 4 * networks.flat().length + 64) this.parsed.clear();
+    const sets = networks.length < 2 ? undefined : isolationSets(networks, this.parsed);
+    const want = sets ? { count: networks.length, sets } : 'absent';
+    const delta = verify || !known ? undefined : await this.applyDelta(known, want);
+    const changed = delta ?? (await this.rewriteIfDifferent(networks, sets));
     this.known = want;
     return changed;
+  }
+
+  /** Whether the delta changed anything; undefined when it cannot tell (shape changed, or nft refused it). */
+  private async applyDelta(known: Exclude<IsolationTable['known'], undefined>, want: Exclude<IsolationTable['known'], undefined>): Promise<boolean | undefined> {
+    if (known === 'absent' || want === 'absent') return known === want ? false : undefined;
+    if (known.count !== want.count) return undefined;
+    const script = isolationDelta(known.sets, want.sets);
+    if (!script) return false;
+    return nftApplyAsync(this.runner, script).then(() => true, () => undefined);
+  }
+
+  private async rewriteIfDifferent(networks: string[][], sets: IsolationSets | undefined): Promise<boolean> {
+    const have = isolationFingerprint(await nftTableItems(this.runner, 'inet', ISOLATION_TABLE));
+    if (have === wantedFingerprint(networks, sets ?? {})) return false;
+    await nftApplyAsync(this.runner, isolationScript(networks, sets ?? {}));
+    return true;
   }
 }

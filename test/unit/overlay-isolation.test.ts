@@ -2,7 +2,7 @@
 // that keeps it from being rewritten when the kernel already holds it.
 import { CommandError } from '../../cni/host/errors';
 import type { AsyncRunner } from '../../cni/host/run-async';
-import { isolationFingerprint, isolationScript, isolationSets, IsolationTable, wantedFingerprint } from '../../daemonset/overlay/isolation';
+import { isolationDelta, isolationFingerprint, isolationScript, isolationSets, IsolationTable, wantedFingerprint } from '../../daemonset/overlay/isolation';
 
 const NETS = [['10.213.0.0/16', 'fd13::/56'], ['10.215.0.0/16', 'fd15::/56']];
 
@@ -50,10 +50,15 @@ describe('IsolationTable', () => {
     expect(isolationFingerprint(undefined)).toBeUndefined();
   });
 
-  function fakeNft(table: () => object | undefined) {
+  function fakeNft(table: () => object | undefined, refuse = () => false) {
     const calls: string[][] = [];
-    const runner: AsyncRunner = async (argv) => {
+    const scripts: string[] = [];
+    const runner: AsyncRunner = async (argv, opts) => {
       calls.push([...argv]);
+      if (argv[1] === '-f') {
+        scripts.push(String(opts?.input));
+        if (refuse()) throw new CommandError({ argv: [...argv], exitCode: 1, stderr: 'Error: Could not process rule' });
+      }
       if (argv[1] === '-j') {
         const t = table();
         if (!t) throw new CommandError({ argv: [...argv], exitCode: 1, stderr: 'Error: No such file or directory' });
@@ -61,8 +66,37 @@ describe('IsolationTable', () => {
       }
       return { stdout: '', stderr: '' };
     };
-    return { calls, runner };
+    return { calls, scripts, runner };
   }
+
+  it("a node joining between full passes is an element delta, not a listing and a rewrite; a refused delta falls back to both", async () => {
+    const before = [['10.244.1.0/24', '10.244.2.0/24'], ['10.215.0.0/16']];
+    const after = [['10.244.1.0/24', '10.244.3.0/24'], ['10.215.0.0/16']];
+    let refuse = false;
+    let kernel = listing(before);
+    const { calls, scripts, runner } = fakeNft(() => kernel, () => refuse);
+    const table = new IsolationTable(runner);
+    expect(await table.sync(before, true)).toBe(false);
+    expect(await table.sync(after, false)).toBe(true);
+    expect(calls.filter((c) => c[1] === '-j')).toHaveLength(1);
+    expect(scripts.at(-1)).toBe([
+      'delete element inet twilld n0_4 { 10.244.2.0/24 }', 'delete element inet twilld all4 { 10.244.2.0/24 }',
+      'add element inet twilld n0_4 { 10.244.3.0/24 }', 'add element inet twilld all4 { 10.244.3.0/24 }', '',
+    ].join('\n'));
+    kernel = listing(after);
+    refuse = true;
+    await expect(table.sync(before, false)).rejects.toThrow(); // the delta refused, then the rewrite it fell back to
+    expect(calls.filter((c) => c[1] === '-j')).toHaveLength(2);
+    refuse = false;
+    expect(await table.sync(before, false)).toBe(true); // unknown after a failure: read back and rewritten
+    expect(calls.filter((c) => c[1] === '-j')).toHaveLength(3);
+    expect(scripts.at(-1)).toMatch(/^add table inet twilld\ndelete table inet twilld\nadd table inet twilld\n/);
+  });
+
+  it('isolationDelta: nothing when equal', () => {
+    const sets = isolationSets(NETS);
+    expect(isolationDelta(sets, isolationSets(NETS))).toBeUndefined();
+  });
 
   it('writes only when the kernel differs; between verifies an unchanged input reads nothing', async () => {
     let kernel: object | undefined = listing(NETS);
