@@ -43,24 +43,23 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const metrics = createAgentMetrics({ version: o.version, node: config.nodeName });
   const periodMs = config.resyncSeconds * 1000;
   let loop: ReconcileLoop | undefined;
-  let networks: NetworkControllers | undefined;
+  // Called only once the informer runs (after everything below exists).
   const changed = () => {
-    networks?.nodesChanged();
+    networks.nodesChanged();
     loop?.trigger({ eventAt: performance.now() });
   };
   const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, changed) });
   const portsOf = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
   const hooks = controllerHooks(metrics);
-  networks = new NetworkControllers(
+  const networks = new NetworkControllers(
     config.networks.map((network, i) => {
       const subnets = new SubnetKeeper({ client, namespace: config.namespace, pools: poolsOf(network, i), clusterAllocates: i === 0, logger });
       return new NodeController({ config, network, nodes: () => informer.nodes, synced: () => informer.hasSynced, subnets, ports: portsOf(i), logger, hooks });
     }),
   );
-  const all = networks;
   const kernel = new KernelWatch({
-    devices: all.devices,
-    wanted: (entry) => all.wants(entry),
+    devices: networks.devices,
+    wanted: (entry) => networks.wants(entry),
     onDamage: (entry) => {
       logger.info('kernel entry deleted, healing', entry);
       loop?.trigger({ full: true });
@@ -68,13 +67,13 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     logger,
   });
   const heartbeat = new Heartbeat();
-  loop = new ReconcileLoop({ reconcile: (full) => all.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
+  loop = new ReconcileLoop({ reconcile: (full) => networks.reconcile(full), periodMs, logger, onPass: () => heartbeat.beat(), onEventProgrammed: (s) => metrics.eventProgrammed(s) });
   const server = await startServer({
     listen: config.listen,
     metrics,
     logger,
     health: () => heartbeat.probe(3 * periodMs),
-    ready: () => (all.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: all.notReadyReason }),
+    ready: () => (networks.isReady ? { ok: true, detail: 'ok' } : { ok: false, detail: networks.notReadyReason }),
   });
   kernel.start();
   informer.start();

@@ -125,8 +125,14 @@ describeRoot('twilld with two overlay networks', () => {
       // Across networks and nodes: dropped by the agents' table, and only by it.
       await routeBackToPodNetwork(bluePods[1]);
       expect(await cluster.ping({ from: podPods[0], to: bluePods[1].ipv4! })).toBe(false);
-      for (const node of [n1, n2]) await execIn(node, ['nft', 'delete', 'table', 'inet', 'twilld']);
+      // The agents stopped (the dataplane stays) so they cannot put the table back mid-ping.
+      for (const node of [n1, n2]) {
+        expect(await cluster.agentOn(node)!.stop()).toEqual({ code: 0, signal: null });
+        await execIn(node, ['nft', 'delete', 'table', 'inet', 'twilld']);
+      }
       expect(await cluster.ping({ from: podPods[0], to: bluePods[1].ipv4! })).toBe(true);
+      for (const node of [n1, n2]) cluster.agentOn(node)!.start();
+      await Promise.all([n1, n2].map((node) => cluster.agentOn(node)!.waitHealthy('/readyz', 60_000)));
       await eventually(async () => {
         for (const node of [n1, n2]) expect(await hasIsolationTable(node.ns)).toBe(true);
       }, 10_000, 200);
