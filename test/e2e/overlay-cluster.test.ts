@@ -13,6 +13,7 @@
 import { isIP } from 'node:net';
 import { nodes } from '../kube/apiserver';
 import { eventually } from '../kube/client';
+import { withCluster } from '../helpers/cluster/with-cluster';
 import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
 import {
@@ -68,20 +69,6 @@ async function meshFailures(cluster: Cluster, pods: Pod[], o: { size?: number; d
   return failures;
 }
 
-async function withCluster(specs: number | NodeSpec[], body: (c: Cluster) => Promise<void>): Promise<void> {
-  const cluster = await Cluster.start({ nodes: specs });
-  try {
-    await body(cluster);
-  } catch (e) {
-    // The agents' own account is the first thing a failed e2e test needs.
-    const logs = cluster.nodes.map((n) => cluster.agentOn(n)?.output(80) ?? '').join('\n');
-    (e as Error).message += `\n\nagent output:\n${logs}`;
-    throw e;
-  } finally {
-    const left = await cluster.teardown();
-    expect(left).toEqual({ namespaces: [], processes: [], files: [] });
-  }
-}
 
 describeRoot("twilld end to end", () => {
   beforeAll(() => requireTools(['ip', 'bridge', 'ss', 'socat', 'curl', 'ping']));

@@ -7,6 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { nodes } from '../kube/apiserver';
 import { eventually } from '../kube/client';
+import { withCluster as withClusterBase } from '../helpers/cluster/with-cluster';
 import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
 import {
@@ -84,19 +85,9 @@ async function routeBackToPodNetwork(pod: Pod): Promise<void> {
   await run(['ip', '-n', pod.ns, 'route', 'add', POD_V4, 'via', gw]);
 }
 
-async function withCluster(specs: number | NodeSpec[], body: (c: Cluster) => Promise<void>): Promise<void> {
-  const cluster = await Cluster.start({ nodes: specs });
-  try {
-    await body(cluster);
-  } catch (e) {
-    const logs = cluster.nodes.map((n) => cluster.agentOn(n)?.output(60) ?? '').join('\n');
-    (e as Error).message += `\n\nagent output:\n${logs}`;
-    throw e;
-  } finally {
-    const left = await cluster.teardown();
-    expect(left).toEqual({ namespaces: [], processes: [], files: [] });
-    expect(await hasIsolationTable()).toBe(false); // the host never had one: the agents ran in the nodes
-  }
+function withCluster(specs: number | NodeSpec[], body: (c: Cluster) => Promise<void>): Promise<void> {
+  // The host never had an isolation table: the agents ran in the nodes.
+  return withClusterBase(specs, body, async () => expect(await hasIsolationTable()).toBe(false));
 }
 
 describeRoot('twilld with two overlay networks', () => {
