@@ -1,6 +1,8 @@
-// Bearer-token authentication and RBAC-like authorization. A user without rules may do
-// anything (a cluster admin); a user with rules gets exactly what they grant, so a test can
-// run the agent with the ClusterRole its manifests ship and see the same 403s a cluster gives.
+// Bearer-token authentication and RBAC authorization. A user without rules may do anything
+// (a cluster admin); a user with `rules` gets exactly what they grant, everywhere; a user with
+// `rbac: true` gets what the stored Roles and bindings grant (rbac-authorizer.ts), so a test can
+// apply twill's manifests and run the agent as their service account, seeing the 403s a
+// cluster gives.
 import type { IncomingMessage } from 'node:http';
 import { ApiError, failure, unauthorized } from './errors';
 import type { ResourceRequest } from './router';
@@ -9,16 +11,23 @@ import { qualifiedResource } from './types';
 /** One rule of an RBAC (Cluster)Role: "*" matches everything in its list. */
 export interface PolicyRule {
   verbs: string[];
-  /** Resource names with subresources as "nodes/status". */
+  /** Resource names with subresources as "nodes/status" ("nodes/*", "*\/status" as RBAC has them). */
   resources: string[];
   apiGroups?: string[];
+  /** When given, only these object names (never matches create, list or watch). */
+  resourceNames?: string[];
 }
 
 export interface User {
   name: string;
   token: string;
   rules?: PolicyRule[];
+  /** Authorize from the stored Roles, ClusterRoles and their bindings instead of `rules`. */
+  rbac?: boolean;
 }
+
+/** The rules that apply to `user` for a request in `namespace` (the stored RBAC objects). */
+export type RuleSource = (user: string, namespace: string | undefined) => PolicyRule[];
 
 export function authenticate(req: IncomingMessage, users: readonly User[]): User {
   const header = req.headers.authorization ?? '';
@@ -30,11 +39,21 @@ export function authenticate(req: IncomingMessage, users: readonly User[]): User
 
 const matchesOne = (list: string[] | undefined, value: string) => !list || list.includes('*') || list.includes(value);
 
-export function authorize(user: User, r: ResourceRequest): void {
-  if (!user.rules) return;
+/** RBAC's ResourceMatches: exact, "*", "<resource>/*" for its subresources, "*\/<subresource>". */
+function resourceMatches(rule: PolicyRule, r: ResourceRequest): boolean {
+  const combined = r.subresource ? `${r.def.plural}/${r.subresource}` : r.def.plural;
+  return rule.resources.some((x) => x === '*' || x === combined || (r.subresource !== '' && (x === `*/${r.subresource}` || x === `${r.def.plural}/*`)));
+}
+
+function allows(rule: PolicyRule, r: ResourceRequest): boolean {
+  const named = !rule.resourceNames?.length || (r.name !== undefined && r.verb !== 'create' && rule.resourceNames.includes(r.name));
+  return matchesOne(rule.verbs, r.verb) && matchesOne(rule.apiGroups, r.def.group) && resourceMatches(rule, r) && named;
+}
+
+export function authorize(user: User, r: ResourceRequest, stored?: RuleSource): void {
+  const rules = user.rbac ? (stored?.(user.name, r.namespace) ?? []) : user.rules;
+  if (!rules || rules.some((rule) => allows(rule, r))) return;
   const resource = r.subresource ? `${r.def.plural}/${r.subresource}` : r.def.plural;
-  const allowed = user.rules.some((rule) => matchesOne(rule.verbs, r.verb) && matchesOne(rule.resources, resource) && matchesOne(rule.apiGroups, r.def.group));
-  if (allowed) return;
   const named = r.name && r.verb !== 'create' ? `${qualifiedResource(r.def)} "${r.name}"` : qualifiedResource(r.def);
   const scope = r.namespace ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
   const message = `${named} is forbidden: User "${user.name}" cannot ${r.verb} resource "${resource}" in API group "${r.def.group}" ${scope}`;

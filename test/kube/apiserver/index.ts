@@ -3,6 +3,6 @@ export { TestApiServer, type RequestRecord, type TestApiServerOptions } from './
 export type { PolicyRule, User } from './auth';
 export type { Fault } from './faults';
 export { PatchType } from './patch';
-export { leases, namespaces, nodes } from './resources';
+export { clusterRoleBindings, clusterRoles, leases, namespaces, nodes, roleBindings, roles, serviceAccounts, findByKind } from './resources';
 export type { KubeObject } from './types';
 export { addSimulatedNode, createSimulatedNodes, removeSimulatedNode, simulatedAddresses, simulatedNode, type SimulatedNodeOptions } from './load';

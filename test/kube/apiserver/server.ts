@@ -13,6 +13,7 @@ import { deleteObject, type DeleteOptions } from './deletion';
 import { discovery, SERVER_VERSION } from './discovery';
 import { Faults } from './faults';
 import { GarbageCollector } from './gc';
+import { rbacRules } from './rbac-authorizer';
 import { handleResource, type HandlerContext } from './handlers';
 import { kubeconfigYaml } from './kubeconfig';
 import { Lister } from './list';
@@ -32,7 +33,7 @@ export interface TestApiServerOptions {
   port?: number;
   /** The admin user's token (default: random). */
   token?: string;
-  /** More users, e.g. one limited to the agent's ClusterRole. */
+  /** More users, e.g. one limited to the agent's ClusterRole, or one authorized by the stored RBAC objects (`rbac: true`). */
   users?: User[];
   /** Events kept per kind for watches to resume from (the watch cache window). */
   historyLimit?: number;
@@ -49,6 +50,8 @@ export interface RequestRecord {
   path: string;
   verb?: string;
   resource?: string;
+  /** Who asked (absent when the request never got as far as authentication). */
+  user?: string;
   code: number;
   ms: number;
 }
@@ -223,26 +226,28 @@ export class TestApiServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
     let info: RequestInfo | undefined;
-    res.on('close', () => this.record(req, res, info, started));
+    let user: User | undefined;
+    res.on('close', () => this.record(req, res, { info, user: user?.name }, started));
     try {
       const parsed = parseRequest(req);
       info = parsed;
       if (await this.faults.apply(parsed, req, res)) return;
       if (parsed.type === 'health') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       if (parsed.type === 'version') return sendJson(res, 200, SERVER_VERSION);
-      const user = authenticate(req, this.users);
+      user = authenticate(req, this.users);
       if (parsed.type !== 'resource') return sendJson(res, 200, discovery(parsed.path));
-      authorize(user, parsed);
+      authorize(user, parsed, (name, namespace) => rbacRules(this.store, name, namespace));
       await handleResource(this.context(), parsed, req, res);
     } catch (e) {
       sendError(res, e);
     }
   }
 
-  private record(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo | undefined, started: number): void {
+  private record(req: http.IncomingMessage, res: http.ServerResponse, who: { info?: RequestInfo; user?: string }, started: number): void {
+    const { info } = who;
     const resource = info?.type === 'resource' ? (info.subresource ? `${info.def.plural}/${info.subresource}` : info.def.plural) : undefined;
     const verb = info?.type === 'resource' ? info.verb : info?.type;
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', verb, resource, code: res.statusCode, ms: performance.now() - started });
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', verb, resource, user: who.user, code: res.statusCode, ms: performance.now() - started });
     if (this.requests.length > MAX_RECORDS) this.requests.splice(0, this.requests.length - MAX_RECORDS);
   }
 

@@ -3,10 +3,12 @@ import type { ResourceDef } from '../types';
 import { leases } from './lease';
 import { namespaces } from './namespace';
 import { nodes } from './node';
+import { clusterRoleBindings, clusterRoles, roleBindings, roles } from './rbac';
+import { serviceAccounts } from './service-account';
 
-export { leases, namespaces, nodes };
+export { clusterRoleBindings, clusterRoles, leases, namespaces, nodes, roleBindings, roles, serviceAccounts };
 
-export const RESOURCES: readonly ResourceDef[] = [nodes, namespaces, leases];
+export const RESOURCES: readonly ResourceDef[] = [nodes, namespaces, leases, serviceAccounts, clusterRoles, roles, clusterRoleBindings, roleBindings];
 
 export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
   return RESOURCES.find((d) => d.group === group && d.version === version && d.plural === plural);
