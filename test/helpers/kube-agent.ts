@@ -3,13 +3,14 @@ import { ClientNodeKubeClient } from '../../daemonset/kube/client-node';
 import type { KubeHttpOptions } from '../../daemonset/kube/http';
 import type { PolicyRule, TestApiServer, User } from '../kube/apiserver';
 import { kubeConfigFor } from '../kube/client';
+import { grantedRules, loadManifests } from './manifests';
 
-/** What the agent's ClusterRole grants (manifests must grant no less). */
-export const AGENT_RULES: PolicyRule[] = [
-  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'list', 'delete'] },
-];
+/**
+ * What manifests/20-rbac.yaml grants the agent, read from it (so these tests break when it
+ * grants less), with the Role's namespace dropped: a test that needs the scoping too uses a
+ * user with `rbac: true` and the manifests applied (test/e2e/manifests-rbac.test.ts).
+ */
+export const AGENT_RULES: PolicyRule[] = grantedRules(loadManifests()).map(({ namespace: _ns, ...rule }) => rule);
 
 export const AGENT_USER: User = { name: 'system:serviceaccount:twill-system:twilld', token: 'twilld-token', rules: AGENT_RULES };
 
