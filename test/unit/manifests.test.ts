@@ -141,11 +141,11 @@ describe('the DaemonSet', () => {
     expect(installer.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
-  test('the agent: its config from the ConfigMap, identity from the downward API, only NET_ADMIN + NET_RAW', () => {
+  test('the agent: its config from the ConfigMap, identity from the downward API, only NET_ADMIN', () => {
     expect(agent.command).toEqual(['twilld', '--config', `/etc/twilld/${CONFIG_KEY}`]);
     const env = Object.fromEntries((agent.env ?? []).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom!.fieldRef!.fieldPath]));
     expect(env).toEqual({ NODE_NAME: 'spec.nodeName', POD_NAMESPACE: 'metadata.namespace' });
-    expect(agent.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] } });
+    expect(agent.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } });
     expect(agent.resources).toEqual({ requests: { cpu: '100m', memory: '100Mi' }, limits: { memory: '400Mi' } });
   });
 
