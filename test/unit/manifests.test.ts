@@ -2,6 +2,7 @@
 // (kubernetes-models), keeps the conventions operators expect, agrees with the agent's own
 // config, paths and endpoints, and is accepted by the test API server where it serves the kind.
 import { request } from 'node:http';
+import * as k8s from '@kubernetes/client-node';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -12,6 +13,7 @@ import type { AgentConfig } from '../../daemonset/config/types';
 import { startServer } from '../../daemonset/serve';
 import { createAgentMetrics } from '../../daemonset/serve/metrics';
 import { findByKind, TestApiServer } from '../kube/apiserver';
+import { kubeConfigFor } from '../kube/client';
 import { agentConfigText, CONFIG_KEY, findObject, loadManifests, type ManifestObject } from '../helpers/manifests';
 import pkg from '../../package.json';
 
@@ -190,10 +192,21 @@ describe('the ConfigMap', () => {
 });
 
 describe('the test API server', () => {
+  const served = objects.filter((o) => findByKind(o.apiVersion, o.kind));
+
+  test('takes them over HTTP as kubectl sends them (discovery finds each kind)', async () => {
+    const api = await TestApiServer.start({ namespaces: [] });
+    try {
+      const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfigFor(api));
+      for (const o of served) expect((await client.create(o as k8s.KubernetesObject)).metadata?.uid).toBeDefined();
+    } finally {
+      await api.close();
+    }
+  });
+
   test('accepts every object of a kind it serves, strictly (no unknown field), and refuses a bad binding', async () => {
     const api = new TestApiServer({ namespaces: [] });
     try {
-      const served = objects.filter((o) => findByKind(o.apiVersion, o.kind));
       expect(served.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
       for (const o of served) {
         const { object, warnings } = api.registry.create(findByKind(o.apiVersion, o.kind)!, o.metadata.namespace, o as never, { fieldValidation: 'Strict' });
