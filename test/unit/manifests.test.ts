@@ -45,7 +45,7 @@ interface Container {
   args?: string[];
   env?: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   volumeMounts?: Array<{ name: string; mountPath: string }>;
-  securityContext?: { privileged?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { add?: string[]; drop?: string[] } };
+  securityContext?: { runAsUser?: number; privileged?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { add?: string[]; drop?: string[] } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   livenessProbe?: { httpGet: { host?: string; path: string; port: number } };
   readinessProbe?: { httpGet: { host?: string; path: string; port: number } };
@@ -140,14 +140,14 @@ describe('the DaemonSet', () => {
     expect(pod.initContainers[0]).toBe(installer);
     expect(installer.command).toEqual(['twilld', 'install', '--cni-bin-dir', '/host/opt/cni/bin']);
     expect(hostMounts(installer)).toEqual({ [DEFAULTS.paths.cniBinDir]: '/host/opt/cni/bin' });
-    expect(installer.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(installer.securityContext).toEqual({ runAsUser: 0, privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
   test('the agent: its config from the ConfigMap, identity from the downward API, only NET_ADMIN', () => {
     expect(agent.command).toEqual(['twilld', '--config', `/etc/twilld/${CONFIG_KEY}`]);
     const env = Object.fromEntries((agent.env ?? []).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom!.fieldRef!.fieldPath]));
     expect(env).toEqual({ NODE_NAME: 'spec.nodeName', POD_NAMESPACE: 'metadata.namespace' });
-    expect(agent.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } });
+    expect(agent.securityContext).toEqual({ runAsUser: 0, privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } });
     expect(agent.resources).toEqual({ requests: { cpu: '100m', memory: '100Mi' }, limits: { memory: '400Mi' } });
   });
 
