@@ -38,7 +38,7 @@ export function table(head: string[], rows: string[][]): string {
     head,
     colWidths,
     wordWrap: true,
-    wrapOnWordBoundary: false,
+    wrapOnWordBoundary: true,
     chars: NO_BORDER,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });

@@ -8,6 +8,7 @@ import { table } from '../output';
 import { shortId, type PodRecord } from '../pods';
 import { Store } from '../../../ipam/store';
 import { leakReason } from './ipam';
+import { removeCached } from '../exec/cache';
 
 function release(store: Store, p: PodRecord): void {
   // A held attachment goes whole (entries and reservations); an orphan is one file.
@@ -25,6 +26,7 @@ export async function cmdGc(ctx: Ctx, o: { network?: string; yes: boolean }): Pr
     const dataDir = view.ipam.find((n) => n.network === p.network)!.dataDir;
     try {
       release(new Store(dataDir, p.network), p);
+      removeCached(ctx.paths.runDir, p); // a result twillctl add cached for it
       released.push(p);
       ctx.io.stderr(`twillctl gc: released ${p.ips.join(', ')} of network ${p.network} (container ${p.containerId || '?'}/${p.ifname || '?'}: ${leakReason(p)})\n`);
     } catch (err) {
