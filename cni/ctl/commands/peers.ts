@@ -8,8 +8,8 @@ import { readFdb, readNeighbours, readTwillRoutes } from '../read/kernel';
 
 const cell = (s: string) => (s === 'ok' || s === 'n/a' ? s : s.toUpperCase());
 
-function row(network: string, p: PeerDrift): string[] {
-  return [network, p.name, p.subnets.join('\n'), p.vtepMac, p.underlayIp, cell(p.route), cell(p.neighbour), cell(p.fdb)];
+function row(p: PeerDrift): string[] {
+  return [p.name, p.subnets.join('\n'), p.vtepMac, p.underlayIp, cell(p.route), cell(p.neighbour), cell(p.fdb)];
 }
 
 export async function cmdPeers(ctx: Ctx, o: { network?: string }): Promise<Report> {
@@ -25,9 +25,10 @@ export async function cmdPeers(ctx: Ctx, o: { network?: string }): Promise<Repor
     const [neighbours, fdb] = await Promise.all([readNeighbours(ctx, file.device), readFdb(ctx, file.device)]);
     out.push({ network: f.network!, device: file.device, peers: peerDrift(file, { routes, neighbours, fdb }), stale: staleRoutes(file, routes), error: null });
   }
-  const rows = out.flatMap((n) => n.peers.map((p) => row(n.network, p)));
   const notes = out.flatMap((n) => [...(n.error ? [`${n.network}: ${n.error}`] : []), ...n.stale.map((s) => `${n.network}: STALE route ${s} on ${n.device} (no peer has it)`)]);
   const drift = out.reduce((a, n) => a + n.peers.filter((p) => p.drift).length + n.stale.length, 0);
-  const text = table(['NETWORK', 'NODE', 'SUBNETS', 'VTEP MAC', 'UNDERLAY', 'ROUTE', 'NEIGH', 'FDB'], rows) + notes.map((l) => `${l}\n`).join('') + `drift: ${drift}\n`;
+  // One table per network: a network column would not leave 80 columns for MACs and IPv6 subnets.
+  const tables = out.map((n) => `network ${n.network}${n.device ? ` (${n.device})` : ''}\n${table(['NODE', 'SUBNETS', 'VTEP MAC', 'UNDERLAY', 'ROUTE', 'NEIGH', 'FDB'], n.peers.map(row))}`);
+  const text = tables.join('\n') + notes.map((l) => `${l}\n`).join('') + `drift: ${drift}\n`;
   return { data: { networks: out, drift }, text, problems: drift };
 }
