@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 
 function longOptions(cmd: Command): string[] {
-  return [...cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l)), '--help'];
+  return cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l) && l !== '--version');
 }
 
 export function bashCompletion(program: Command): string {
   const globals = longOptions(program).join(' ');
   const cases = program.commands
-    .map((c) => `    ${c.name()}) opts="${longOptions(c).join(' ')} ${globals}" ;;`)
+    .map((c) => `    ${c.name()}) opts="${[...longOptions(c), '--help'].join(' ')} ${globals}" ;;`)
     .join('\n');
   const names = program.commands.map((c) => c.name()).join(' ');
   return `# bash completion for twillctl: source <(twillctl completion bash)
@@ -20,7 +20,7 @@ _twillctl() {
     case "\${COMP_WORDS[i]}" in -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "${names} ${globals}" -- "$cur"))
+    COMPREPLY=($(compgen -W "${names} ${globals} --help --version" -- "$cur"))
     return
   fi
   case "$cmd" in
