@@ -8,21 +8,28 @@ export const WIDTH = 80;
 const GAP = 2;
 const MIN_COLUMN = 6;
 
-/** Column widths that fit `width`: natural widths, the widest shrunk one step at a time. */
+/**
+ * Column widths that fit `width`: natural widths, the widest shrunk one step at a time; first
+ * only columns wider than their longest word (prose wraps, names and addresses stay whole),
+ * then any column.
+ */
 export function fitWidths(rows: string[][], width = WIDTH): number[] {
   const cols = Math.max(0, ...rows.map((r) => r.length));
-  const widths = Array.from({ length: cols }, (_, i) => Math.max(1, ...rows.map((r) => longestLine(r[i] ?? ''))));
+  const widths = Array.from({ length: cols }, (_, i) => Math.max(1, ...rows.map((r) => longest(r[i] ?? '', /\n/))));
+  const words = Array.from({ length: cols }, (_, i) => Math.max(1, ...rows.map((r) => longest(r[i] ?? '', /\s/))));
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (cols - 1);
   while (total() > width) {
-    const widest = widths.indexOf(Math.max(...widths));
+    const candidates = widths.map((w, i) => (w > words[i] ? w : 0));
+    const pool = Math.max(...candidates) > 0 ? candidates : widths;
+    const widest = pool.indexOf(Math.max(...pool));
     if (widths[widest] <= MIN_COLUMN) break;
     widths[widest] -= 1;
   }
   return widths;
 }
 
-function longestLine(cell: string): number {
-  return Math.max(...cell.split('\n').map((l) => l.length));
+function longest(cell: string, split: RegExp): number {
+  return Math.max(...cell.split(split).map((l) => l.length));
 }
 
 const NO_BORDER = {

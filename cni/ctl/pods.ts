@@ -58,7 +58,7 @@ function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
     hostVeth,
     vethPresent,
     netnsPresent,
-    ports: f.ports.filter((p) => p.comment === tag).map((p) => portText(p.key)).sort(),
+    ports: [...new Set(f.ports.filter((p) => p.comment === tag).map((p) => portText(p.key)))].sort(), // one per family: shown once
     leaked: group.some((g) => !g.held) || (!vethPresent && !netnsPresent),
   };
 }

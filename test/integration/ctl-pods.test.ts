@@ -26,8 +26,9 @@ describeRoot('twillctl: pods, IPAM and gc against real state', () => {
 
     const ls = run(['ls']);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/ctlnet\s+\S+\s+shop\/web\s+eth0\s+10\.251\.7\.2\s+tw[0-9a-f]{12}\s+8080\/tcp/);
-    expect(widest(ls.stdout)).toBeLessThanOrEqual(80);
+    expect(ls.stdout).toContain('network ctlnet (bridge twctl0, 1 pod)\nconflist ');
+    expect(ls.stdout).toMatch(/twillctl-\S+\s+shop\/web\s+eth0\s+10\.251\.7\.2\s+tw[0-9a-f]{12}\s+8080\/tcp/);
+    expect(widest(ls.stdout.replace(/^conflist .*$/m, ''))).toBeLessThanOrEqual(80); // the test's conflist path is long
     const lsJson = run(['ls', '--json']).json;
     expect(lsJson.pods).toEqual([
       expect.objectContaining({ network: 'ctlnet', pod: 'shop/web', ifname: 'eth0', ips: ['10.251.7.2'], ports: ['8080/tcp'], vethPresent: true, netnsPresent: true, leaked: false }),
@@ -61,7 +62,7 @@ describeRoot('twillctl: pods, IPAM and gc against real state', () => {
 
     const ipam = run(['ipam']);
     expect(ipam.code).toBe(1);
-    expect(ipam.stdout).toMatch(/ctlnet\s+0\s+10\.251\.7\.1-10\.251\.7\.254\s+253\s+2\s+251\s+10\.251\.7\.3/);
+    expect(ipam.stdout).toMatch(/ctlnet\s+0\s+10\.251\.7\.0\/24\s+253\s+2\s+251\s+10\.251\.7\.3/);
     expect(ipam.stdout).toMatch(/10\.251\.7\.3\s+\S+\s+eth0\s+shop\/lost\s+no veth, netns gone/);
     expect(widest(ipam.stdout)).toBeLessThanOrEqual(80);
     expect(run(['ipam', '--json']).json.leaked).toEqual([{ network: 'ctlnet', ips: ['10.251.7.3'], containerId: lost.containerId, ifname: 'eth0', pod: 'shop/lost', why: 'no veth, netns gone' }]);

@@ -34,3 +34,11 @@ describe('twillctl pod records', () => {
     expect(portText('tcp . 80')).toBe('80/tcp');
   });
 });
+
+describe('twillctl ipam counts', () => {
+  test('IPv4 sizes as they are, IPv6 sizes as a power of two', () => {
+    const { countText } = require('../../cni/ctl/commands/ipam') as typeof import('../../cni/ctl/commands/ipam');
+    expect(countText('253')).toBe('253');
+    expect(countText(String(2n ** 64n - 2n))).toBe('≈2^64');
+  });
+});

@@ -4,6 +4,7 @@
  */
 import type { NetConf } from '../../core/config';
 import { loadIpamConfig } from '../../../ipam/config';
+import { formatCidr } from '../../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../../ipam/net/ip';
 import { capacity, rangeOf } from '../../../ipam/ranges';
 import { Store, attachmentKey } from '../../../ipam/store';
@@ -11,6 +12,8 @@ import type { ConfFile } from './conflists';
 
 export interface RangeUse {
   set: number;
+  /** The range set's subnets, and its ranges as first-last. */
+  subnets: string[];
   ranges: string[];
   /** Decimal strings: an IPv6 range's size does not fit a JSON number. */
   size: string;
@@ -70,7 +73,7 @@ export function readIpam(f: ConfFile, dataDir?: string): NetworkIpam {
   const ranges = cfg.rangeSets.map((s, i): RangeUse => {
     const used = reservations.filter((r) => r.set === i).length;
     const size = capacity(s);
-    return { set: i, ranges: s.map((r) => `${formatIp(r.start)}-${formatIp(r.end)}`), size: String(size), used, free: String(size - BigInt(used)), lastReserved: store.lastReserved(i) ?? null };
+    return { set: i, subnets: s.map((r) => formatCidr(r.subnet)), ranges: s.map((r) => `${formatIp(r.start)}-${formatIp(r.end)}`), size: String(size), used, free: String(size - BigInt(used)), lastReserved: store.lastReserved(i) ?? null };
   });
   return { network, dataDir: cfg.dataDir, ranges, reservations: reservations.sort(byIp) };
 }
