@@ -21,6 +21,12 @@ function attachmentOf(env: CniEnv): Attachment {
   return { containerId: env.containerId, ifname: env.ifname };
 }
 
+/** ADD's attachment also names its pod and namespace (written into the reservation, no extra file). */
+function ownedAttachment(env: CniEnv, args: Record<string, string>): Attachment {
+  const pod = (args.K8S_POD_NAME ? `${args.K8S_POD_NAMESPACE ?? ''}/${args.K8S_POD_NAME}` : '').replace(/\s/g, '');
+  return { ...attachmentOf(env), owner: { pod, netns: env.netns } };
+}
+
 /**
  * The store DEL and GC work on, checking only the fields that locate it. A malformed `ipam` or
  * `dataDir` is refused rather than read as "default": falling back would release (GC: wipe)
@@ -38,9 +44,10 @@ function storeFor(conf: NetConf): Store {
 
 /** ADD: an abbreviated result (ips, routes, dns; no interfaces). */
 export function ipamAdd({ conf, env }: IpamRequest): Result {
-  const cfg = loadIpamConfig(conf, parseCniArgs(env.args));
+  const args = parseCniArgs(env.args);
+  const cfg = loadIpamConfig(conf, args);
   const store = new Store(cfg.dataDir, cfg.network);
-  const allocated = allocate({ store, cfg, attachment: attachmentOf(env) });
+  const allocated = allocate({ store, cfg, attachment: ownedAttachment(env, args) });
   const result: Result = { ips: toIpConfigs(cfg, allocated), routes: cfg.routes };
   const dns = cfg.dns ?? (conf.dns as Result['dns']);
   if (dns) result.dns = dns;

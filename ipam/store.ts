@@ -8,7 +8,8 @@ import {
 /**
  * The on-disk store, the only code that touches IPAM files. Layout under `dataDir/<network>/`:
  *
- *   10.22.0.5                         reservation: "containerID\nifname\n10.22.0.5\n"
+ *   10.22.0.5                         reservation: "containerID\nifname\n10.22.0.5\n" then, when
+ *                                     the runtime gave them, "namespace/pod\nnetns\n" (read by twillctl)
  *   attachments/<cid>:<if>/0          entry: the same file (a hard link), one per range set
  *   attachments/<cid>:<if>/.0.<rand>  pending: a reservation on its way to becoming the entry
  *   last_reserved_ip.0                round-robin hint per range set
@@ -31,6 +32,20 @@ import {
 export interface Attachment {
   containerId: string;
   ifname: string;
+  /** Who the attachment is for, kept in its reservation file so twillctl can name pods without the API server. */
+  owner?: AttachmentOwner;
+}
+
+/** CNI_ARGS' K8S_POD_NAMESPACE/K8S_POD_NAME (empty when absent) and CNI_NETNS, as ADD saw them. */
+export interface AttachmentOwner {
+  pod: string;
+  netns: string;
+}
+
+/** The reservation file's bytes; the owner lines come after the three that DEL, GC and ADD read. */
+export function reservationContent(a: Attachment, ip: string): string {
+  const owner = a.owner ? `${a.owner.pod}\n${a.owner.netns}\n` : '';
+  return `${a.containerId}\n${a.ifname}\n${ip}\n${owner}`;
 }
 
 export interface Holding {
@@ -142,12 +157,19 @@ export class Store {
     return containerId ? { containerId, ifname } : undefined;
   }
 
+  /** A reservation as its file names it: holder, and the pod and netns its ADD recorded (for twillctl). */
+  reservation(ip: string): Required<Attachment> | undefined {
+    const lines = (readIfExists(join(this.dir, ip)) ?? '').split('\n');
+    if (!lines[0]) return undefined;
+    return { containerId: lines[0], ifname: lines[1] ?? '', owner: { pod: lines[3] ?? '', netns: lines[4] ?? '' } };
+  }
+
   /** Tries to reserve `ip` for the attachment's range set `set`; undefined when another attachment has it. */
   reserve(a: Attachment, set: number, ip: string): Claim | undefined {
     const dir = this.entryDir(a);
     makeDirs(dir);
     const path = join(dir, pendingName(set));
-    const pending = { path, ip, ino: writeNewDurable(path, `${a.containerId}\n${a.ifname}\n${ip}\n`) };
+    const pending = { path, ip, ino: writeNewDurable(path, reservationContent(a, ip)) };
     let reserved = false;
     try {
       reserved = linkUnlessExists(path, join(this.dir, ip));

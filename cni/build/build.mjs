@@ -23,14 +23,19 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const BINARIES = {
   twill: 'cni/plugin/main.ts',
   'twill-ipam': 'ipam/main.ts',
+  // the node's debugging tool: installed with the plugins, on the same runtime (it runs on busy nodes)
+  twillctl: 'cni/ctl/main.ts',
 };
+
+/** Line 3 of every bundle: `twillctl status` reads installed binaries' versions from it without running them. */
+const VERSION_LINE = `// twill-version: ${version}`;
 
 /** The node agent: long-running, so it runs on Node whatever runs the per-pod bundles (README, "Install"). */
 const AGENT = { name: 'twilld', entry: 'daemonset/main.ts', runtime: 'node' };
 
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
 
-async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${versionGuard(rt)}`) {
+async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${VERSION_LINE}\n${versionGuard(rt)}`) {
   const outfile = join(out, name);
   await build({
     ...common,
@@ -74,7 +79,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   for (const [name, entry] of Object.entries(BINARIES)) await buildBundle(out, name, entry, rt);
   const agentRt = resolveRuntime(root, AGENT.runtime);
-  await buildBundle(out, AGENT.name, AGENT.entry, agentRt, agentLauncher(agentRt));
+  await buildBundle(out, AGENT.name, AGENT.entry, agentRt, `${agentLauncher(agentRt)}\n${VERSION_LINE}`);
   placeRuntime(out, agentRt, [rt.file, agentRt.file]);
   placeRuntime(out, rt, [rt.file, agentRt.file]);
   await buildInstaller();

@@ -11,6 +11,7 @@ import type { AgentConfig } from '../config/types';
 import type { NodePublisher } from '../kube/publish';
 import { IsolationTable, KeptPlan, NoMasqueradeSets, syncOverlay } from '../overlay';
 import { ClusterDestinations } from './destinations';
+import { writePeersState } from './peers-state';
 import type { AgentPorts, NodeFilesInput } from './ports';
 
 const FORWARDING = { 4: 'net/ipv4/ip_forward', 6: 'net/ipv6/conf/all/forwarding' } as const;
@@ -39,7 +40,12 @@ export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publish
   return (index) => {
     const kept = new KeptPlan();
     return {
-      overlay: (desired, scope) => syncOverlay(o.runner, desired, scope, kept),
+      overlay: async (desired, scope) => {
+        const report = await syncOverlay(o.runner, desired, scope, kept);
+        const { runDir } = o.config.paths;
+        await writePeersState({ runDir, network: o.config.networks[index].name, desired, report });
+        return report;
+      },
       noMasquerade: (cidrs, verify) => destinations.update(index, cidrs, verify),
       forwarding: (families) => families.forEach((f) => ensureSysctl(FORWARDING[f], '1')),
       writeFiles: (input) => writeFiles(o.config, input),

@@ -48,9 +48,10 @@ describe('installFiles: dist/ into a CNI bin directory', () => {
   test('into a directory that does not exist yet: the same files, real, executable, each checked', async () => {
     const to = join(tempDir('fresh'), 'opt/cni/bin');
     const steps = await installFiles({ from: DIST, to });
-    expect(summary(steps)).toEqual([`copy ${distRuntime()}`, 'copy twill', 'copy twill-ipam']);
+    expect(summary(steps)).toEqual([`copy ${distRuntime()}`, 'copy twill', 'copy twill-ipam', 'copy twillctl']);
     // The agent and the runtime only it runs on are not CNI plugins: they stay out of the bin dir.
-    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam'].sort());
+    // twillctl is installed with the plugins (it reads their versions and runs their chain).
+    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam', 'twillctl'].sort());
     for (const f of readdirSync(to)) {
       const st = lstatSync(join(to, f));
       expect({ f, file: st.isFile(), mode: st.mode & 0o777, sha: sha256(join(to, f)) }).toEqual({ f, file: true, mode: 0o755, sha: sha256(join(DIST, f)) });
@@ -58,7 +59,7 @@ describe('installFiles: dist/ into a CNI bin directory', () => {
     expect(versionOf(to)).toMatchObject({ code: 0, stderr: '' });
     // Again: nothing to do, nothing rewritten.
     const inode = statSync(join(to, 'twill')).ino;
-    expect(summary(await installFiles({ from: DIST, to }))).toEqual([`keep ${distRuntime()}`, 'keep twill', 'keep twill-ipam']);
+    expect(summary(await installFiles({ from: DIST, to }))).toEqual([`keep ${distRuntime()}`, 'keep twill', 'keep twill-ipam', 'keep twillctl']);
     expect(statSync(join(to, 'twill')).ino).toBe(inode);
   });
 
@@ -75,8 +76,8 @@ describe('installFiles: dist/ into a CNI bin directory', () => {
     const bridge = statSync(join(to, 'bridge'));
 
     const steps = await installFiles({ from: DIST, to });
-    expect(summary(steps)).toEqual([`remove ${stale}`, `copy ${distRuntime()}`, 'copy twill', 'copy twill-ipam', 'remove twill-node']);
-    expect(readdirSync(to).sort()).toEqual(['bridge', 'twill', 'twill-ipam', distRuntime(), young].sort());
+    expect(summary(steps)).toEqual([`remove ${stale}`, `copy ${distRuntime()}`, 'copy twill', 'copy twill-ipam', 'copy twillctl', 'remove twill-node']);
+    expect(readdirSync(to).sort()).toEqual(['bridge', 'twill', 'twill-ipam', 'twillctl', distRuntime(), young].sort());
     expect(statSync(join(to, 'bridge'))).toMatchObject({ ino: bridge.ino, mtimeMs: bridge.mtimeMs });
     expect(versionOf(to)).toMatchObject({ code: 0, stderr: '' });
   });
@@ -109,7 +110,7 @@ describe('twill-install, the command make install runs', () => {
     const to = join(tempDir('cli'), 'bin');
     const r = run(['--from', DIST, '--to', to]);
     expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' (')[0])).toEqual([`installed ${distRuntime()}`, 'installed twill', 'installed twill-ipam', `twill installed in ${to}`]);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' (')[0])).toEqual([`installed ${distRuntime()}`, 'installed twill', 'installed twill-ipam', 'installed twillctl', `twill installed in ${to}`]);
     expect(versionOf(to)).toMatchObject({ code: 0, stderr: '' });
   });
 
@@ -169,8 +170,8 @@ describe('installing over a running install', () => {
     const { runs, bad } = await readers.stop();
     expect(bad).toEqual([]);
     expect(runs).toBeGreaterThan(20);
-    // Every install really replaced the runtime and both bundles, and removed the other runtime.
-    for (const steps of installs) expect(steps.filter((s) => s.startsWith('copy') || s.startsWith('remove'))).toHaveLength(4);
+    // Every install really replaced the runtime and the three bundles, and removed the other runtime.
+    for (const steps of installs) expect(steps.filter((s) => s.startsWith('copy') || s.startsWith('remove'))).toHaveLength(5);
     expect(readdirSync(to).filter((f) => RUNTIME_FILE.test(f))).toEqual([distRuntime()]);
     expect(readdirSync(to).filter((f) => f.startsWith('.'))).toEqual([]);
   }, 120_000);

@@ -241,7 +241,7 @@ export function holdings(view: StoreView): Map<string, string[]> {
 
 /**
  * The store's invariants, as a list of violations (empty when sound): every reservation parses
- * as "containerID\nifname\nip\n" with ip equal to its name, is held by exactly one attachment
+ * as "containerID\nifname\nip\n" (then, from an ADD, "namespace/pod\nnetns\n") with ip equal to its name, is held by exactly one attachment
  * (the one its content names) and nothing else links to it, and no address is reserved twice
  * under different spellings.
  */
@@ -250,7 +250,7 @@ export function storeProblems(view: StoreView): string[] {
   const spellings = new Map<string, string[]>();
   for (const [ip, r] of view.reservations) {
     const lines = r.content.split('\n');
-    if (lines.length !== 4 || lines[3] !== '' || !lines[0] || !lines[1] || lines[2] !== ip) {
+    if (![4, 6].includes(lines.length) || lines[lines.length - 1] !== '' || !lines[0] || !lines[1] || lines[2] !== ip) {
       problems.push(`${ip}: content ${JSON.stringify(r.content)} is not "containerID\\nifname\\n${ip}\\n"`);
     }
     // Names under attachments/ that are this file: an entry, or a pending one (an ADD killed

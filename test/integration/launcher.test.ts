@@ -71,7 +71,7 @@ describe('dist/', () => {
     const pinned = JSON.parse(readFileSync(join(ROOT, 'node_modules', BINARIES[rt.kind].pkg, 'package.json'), 'utf8')).version;
     expect(rt.version).toBe(pinned);
     for (const f of readdirSync(DIST)) expect([f, lstatSync(join(DIST, f)).isFile()]).toEqual([f, true]);
-    expect(readdirSync(DIST).sort()).toEqual([...new Set([...BUNDLES, rt.file, 'twilld', AGENT_RUNTIME])].sort());
+    expect(readdirSync(DIST).sort()).toEqual([...new Set([...BUNDLES, 'twillctl', rt.file, 'twilld', AGENT_RUNTIME])].sort());
   });
 
   test('twilld runs on the Node beside it, copied with plain cp; without it, a plain message and exit 127', () => {

@@ -1,0 +1,85 @@
+/**
+ * Pods as twillctl shows them (pure): an attachment's reservations joined with its host veth
+ * (named from container ID and interface, cni/plugin/names.ts), its namespace and its published
+ * ports (nft elements tagged "<veth> <network>"). A reservation is leaked when nothing of its pod
+ * is left on the node: no host veth and no live namespace, or no attachment holding it.
+ */
+import { hostVethName } from '../plugin/names';
+import type { Reservation } from './read/ipam';
+
+export interface PortRecord {
+  /** "tcp . 8080" or "10.0.0.1 . tcp . 8080" as nft keys it. */
+  key: string;
+  comment: string;
+}
+
+export interface PodRecord {
+  network: string;
+  containerId: string;
+  ifname: string;
+  pod: string;
+  netns: string;
+  ips: string[];
+  hostVeth: string;
+  vethPresent: boolean;
+  netnsPresent: boolean;
+  ports: string[];
+  leaked: boolean;
+}
+
+export interface PodFacts {
+  network: string;
+  reservations: Reservation[];
+  links: ReadonlySet<string>;
+  netnsAlive: (path: string) => boolean;
+  ports: PortRecord[];
+}
+
+/** "tcp . 8080" → "8080/tcp"; with a host address "10.0.0.1:8080/tcp". */
+export function portText(key: string): string {
+  const parts = key.split(' . ');
+  const [proto, port] = parts.slice(-2);
+  return parts.length > 2 ? `${parts[0]}:${port}/${proto}` : `${port}/${proto}`;
+}
+
+function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
+  const r = group[0];
+  const hostVeth = hostVethName(r.containerId, r.ifname);
+  const vethPresent = f.links.has(hostVeth);
+  const netnsPresent = r.netns !== '' && f.netnsAlive(r.netns);
+  const tag = `${hostVeth} ${f.network}`;
+  return {
+    network: f.network,
+    containerId: r.containerId,
+    ifname: r.ifname,
+    pod: r.pod,
+    netns: r.netns,
+    ips: group.map((g) => g.ip),
+    hostVeth,
+    vethPresent,
+    netnsPresent,
+    ports: [...new Set(f.ports.filter((p) => p.comment === tag).map((p) => portText(p.key)))].sort(), // one per family: shown once
+    leaked: group.some((g) => !g.held) || (!vethPresent && !netnsPresent),
+  };
+}
+
+/** One record per attachment (container ID + interface), in reservation order. */
+export function podRecords(f: PodFacts): PodRecord[] {
+  const groups = new Map<string, Reservation[]>();
+  for (const r of f.reservations) {
+    const key = r.held ? `${r.containerId}:${r.ifname}` : `orphan:${r.ip}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => recordOf(f, g));
+}
+
+/** Does `query` name this pod: container ID (or a prefix of 6+), "ns/name", the name alone, or an address. */
+export function podMatches(p: PodRecord, query: string): boolean {
+  if (p.containerId === query || (query.length >= 6 && p.containerId.startsWith(query))) return true;
+  if (p.pod && (p.pod === query || p.pod.split('/')[1] === query)) return true;
+  return p.ips.includes(query);
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? id.slice(0, 12) : id;
+}
