@@ -32,9 +32,10 @@ build: gen
 
 # Into $(DESTDIR)$(CNI_BIN_DIR): the runtime first, then the bundles, each written beside its
 # target, checked (sha256) and renamed over it; then the runtimes nothing runs on any more go.
+# The same code the DaemonSet's init container runs (twilld install).
 CNI_BIN_DIR ?= /opt/cni/bin
 install: build
-	$(NODE) node_modules/.cache/twill/twill-install.cjs --from dist --to "$(DESTDIR)$(CNI_BIN_DIR)"
+	dist/twilld install --from dist --cni-bin-dir "$(DESTDIR)$(CNI_BIN_DIR)"
 
 typecheck: gen
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
