@@ -5,7 +5,7 @@
 // /readyz answers 200, the conflist is written and a pod ADDed with the image's plugins pings.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodes } from '../kube/apiserver';
 import { withCluster } from '../helpers/cluster/with-cluster';
@@ -115,6 +115,17 @@ describeRoot('the node image', () => {
         const exit = await agent.stop('SIGTERM', 15_000);
         expect(exit).toEqual({ code: 0, signal: null });
       }
+      // And off again, from the same image with the same rights: the README's uninstall.
+      const { cniConfDir, cniBinDir, runDir } = node.paths;
+      const un = await store.podman([
+        'run', '--rm', '--network', `ns:/run/netns/${node.ns}`, '--cap-drop', 'all', '--cap-add', 'NET_ADMIN,NET_RAW', '-v', `${cluster.root}:${cluster.root}`,
+        IMAGE, 'twilld', 'uninstall', '--cni-conf-dir', cniConfDir, '--cni-bin-dir', cniBinDir, '--run-dir', runDir,
+      ]);
+      expect({ code: un.code, stderr: un.stderr, last: un.stdout.trim().split('\n').at(-1) }).toEqual({ code: 0, stderr: '', last: 'twill uninstalled' });
+      expect(await link(node, 'twill.1')).toBeUndefined();
+      expect(await link(node, 'twill0')).toBeUndefined();
+      expect([readdirSync(cniConfDir), readdirSync(cniBinDir), existsSync(runDir)]).toEqual([[], [], false]);
+      expect((await tryRun(inNs(node.ns, ['nft', 'list', 'table', 'inet', 'twill']))).code).not.toBe(0);
     });
   });
 });
