@@ -80,5 +80,6 @@ if [ -n "$archive" ]; then
   rm -f "$archive"
   podman save --format oci-archive --output "$archive" "$image" >&2
 fi
-size=$(podman image inspect --format '{{.Size}}' "$image")
-echo "$image: $((size / 1000000)) MB ($size bytes; $(echo "$libs" | wc -w) shared libraries)"
+bytes=$(podman image inspect --format '{{.Size}}' "$image")
+nlibs=$(echo "$libs" | wc -w)
+echo "$bytes" | awk -v image="$image" -v nlibs="$nlibs" '{ printf "%s: %d MB (%d bytes; %d shared libraries)\n", image, $1 / 1000000, $1, nlibs }'
