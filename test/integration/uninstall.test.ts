@@ -81,10 +81,13 @@ describeRoot('twilld uninstall', () => {
     return { pod: a.att.pod!, conf };
   }
 
-  const podView = (n: TestNode, pod: string) => ({
-    links: n.ipIn(pod, ['-j', 'addr', 'show']),
-    routes: [n.ipIn(pod, ['-j', 'route', 'show']), n.ipIn(pod, ['-6', '-j', 'route', 'show'])],
-  });
+  /** The pod's interfaces, addresses and routes (volatile fields such as DAD's "tentative" left out). */
+  const podView = (n: TestNode, pod: string) => {
+    const parse = (args: string[]) => JSON.parse(n.ipIn(pod, ['-j', ...args]) || '[]') as Array<Record<string, any>>;
+    const links = parse(['addr', 'show']).map((l) => ({ ifname: l.ifname, mac: l.address, mtu: l.mtu, addrs: (l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).sort() }));
+    const routes = [...parse(['-4', 'route', 'show']), ...parse(['-6', 'route', 'show'])].map((r) => `${r.dst} ${r.gateway ?? ''} ${r.dev}`);
+    return { links, routes };
+  };
 
   const uninstall = (extra: string[] = []) => {
     const { conf, bin, run } = dirs();
@@ -100,6 +103,7 @@ describeRoot('twilld uninstall', () => {
     expect(nftTables()).toEqual(expect.arrayContaining(['table inet twill', 'table inet twilld', 'table inet other']));
     expect(node().networks().sort()).toEqual(['pods', 'second']);
     const before = podView(node(), pod);
+    expect(before.links.find((l) => l.ifname === 'eth0')?.addrs).toEqual(expect.arrayContaining([expect.stringMatching(/^10\.250\.1\.\d+\/24$/)]));
 
     const r = uninstall(['--purge-ipam']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
