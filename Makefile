@@ -3,7 +3,7 @@
 NODE := $(CURDIR)/node_modules/.bin/node
 SOURCES := $(shell find cni ipam daemonset -name '*.ts' -o -name '*.json' -o -name '*.mjs' 2>/dev/null)
 
-.PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean install
+.PHONY: all build deps gen typecheck packages test test-unit test-integration bench demo clean install image
 
 all: build
 
@@ -32,9 +32,16 @@ build: gen
 
 # Into $(DESTDIR)$(CNI_BIN_DIR): the runtime first, then the bundles, each written beside its
 # target, checked (sha256) and renamed over it; then the runtimes nothing runs on any more go.
+# The same code the DaemonSet's init container runs (twilld install).
 CNI_BIN_DIR ?= /opt/cni/bin
 install: build
-	$(NODE) node_modules/.cache/twill/twill-install.cjs --from dist --to "$(DESTDIR)$(CNI_BIN_DIR)"
+	dist/twilld install --from dist --cni-bin-dir "$(DESTDIR)$(CNI_BIN_DIR)"
+
+# The node image localhost/twill:<version> (version from package.json), FROM scratch with podman,
+# nothing pulled: daemonset/image/build.sh says what goes in. IMAGE_ARCHIVE=FILE also saves it.
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+image: packages build
+	VERSION=$(VERSION) ./daemonset/image/build.sh $(if $(IMAGE_ARCHIVE),--archive $(IMAGE_ARCHIVE))
 
 typecheck: gen
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json

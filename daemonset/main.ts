@@ -1,4 +1,4 @@
-import { runAgent } from './agent/run';
+import { runTwilld } from './cli/dispatch';
 
 const stopSignal = new Promise<string>((resolve) => ['SIGTERM', 'SIGINT'].forEach((s) => process.once(s, () => resolve(s))));
-runAgent({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, stopSignal }).then((code) => process.exit(code));
+runTwilld({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, stopSignal, selfPath: process.argv[1] }).then((code) => process.exit(code));

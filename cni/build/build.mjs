@@ -6,8 +6,8 @@
 //   node cni/build/build.mjs [--runtime node|bun] [--out DIR]
 //
 // RUNTIME (environment) is the same as --runtime; the default is DEFAULT_RUNTIME. --out builds
-// elsewhere than dist/ (the benchmark builds one directory per runtime). The installer that
-// `make install` runs is bundled too, outside dist/ (it is not a CNI plugin): TOOLS_DIR.
+// elsewhere than dist/ (the benchmark builds one directory per runtime). The installer is
+// `dist/twilld install` (daemonset/cli/): `make install` and the DaemonSet's init container.
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +17,6 @@ import { agentLauncher, launcher, versionGuard } from './launcher.mjs';
 import { DEFAULT_RUNTIME, RUNTIME_FILE, resolveRuntime } from './runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TOOLS_DIR = join(root, 'node_modules', '.cache', 'twill');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const BINARIES = {
@@ -66,12 +65,6 @@ function placeRuntime(out, rt, keep = [rt.file]) {
   }
 }
 
-/** The installer `make install` runs (daemonset/install/main.ts), on the harness's Node. */
-async function buildInstaller() {
-  mkdirSync(TOOLS_DIR, { recursive: true });
-  await build({ ...common, entryPoints: [join(root, 'daemonset/install/main.ts')], outfile: join(TOOLS_DIR, 'twill-install.cjs') });
-}
-
 async function main() {
   const { values } = parseArgs({ options: { runtime: { type: 'string' }, out: { type: 'string' } } });
   const rt = resolveRuntime(root, values.runtime ?? (process.env.RUNTIME || DEFAULT_RUNTIME));
@@ -82,7 +75,6 @@ async function main() {
   await buildBundle(out, AGENT.name, AGENT.entry, agentRt, `${agentLauncher(agentRt)}\n${VERSION_LINE}`);
   placeRuntime(out, agentRt, [rt.file, agentRt.file]);
   placeRuntime(out, rt, [rt.file, agentRt.file]);
-  await buildInstaller();
   console.log(`built ${out}: ${Object.keys(BINARIES).join(', ')} on ${rt.file}, ${AGENT.name} on ${agentRt.file}`);
 }
 

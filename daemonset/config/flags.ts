@@ -74,7 +74,7 @@ function flagError(err: unknown): AgentConfigError {
   const e = err as { code?: string; message: string };
   const quoted = /'([^' =<]+)/.exec(e.message)?.[1] ?? '(command line)';
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new AgentConfigError({ field: quoted, detail: 'unknown flag (twilld --help lists them)' });
-  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new AgentConfigError({ field: quoted, detail: 'twilld takes flags only, no arguments' });
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new AgentConfigError({ field: quoted, detail: 'not a flag: twilld takes flags, or one subcommand first (install, uninstall)' });
   return new AgentConfigError({ field: quoted, detail: e.message.replace(/^Option '[^']*' /, '') });
 }
 

@@ -9,6 +9,8 @@ the nodes' bridges over a VXLAN overlay, writes the CNI conflist and installs th
 binaries, and serves health and metrics.
 
 Usage: twilld [--config FILE] [flags]
+       twilld install [--cni-bin-dir DIR] [--from DIR]      (twilld install --help)
+       twilld uninstall [--purge-ipam] [dir flags]          (twilld uninstall --help)
 Settings merge as: defaults < --config FILE < flags < environment.`;
 
 const FILE_KEYS = `Config file (YAML or JSON; every key optional; unknown keys are errors):

@@ -26,7 +26,7 @@ export const IMAGE = 'localhost/twill-busybox';
  * Host paths podman, runc or libcni create on first use whatever the configuration says,
  * children before parents: removed at teardown when they did not exist before (dirs only if empty).
  */
-const HOST_PATHS = [
+export const HOST_PATHS = [
   '/var/lib/cni/results',
   '/var/lib/cni',
   '/var/lib/containers/cache/blob-info-cache-v1.boltdb',

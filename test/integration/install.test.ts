@@ -14,7 +14,6 @@ import { InstallError, type Step } from '../../daemonset/install/plan';
 import { DIST } from '../helpers/exec-plugin';
 
 const ROOT = join(__dirname, '..', '..');
-const INSTALLER = join(ROOT, 'node_modules/.cache/twill/twill-install.cjs');
 const RUNTIME_FILE = /^twill-(node|bun)-\d+\.\d+\.\d+$/;
 
 const dirs: string[] = [];
@@ -103,21 +102,28 @@ describe('copyFileAtomic', () => {
   });
 });
 
-describe('twill-install, the command make install runs', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [INSTALLER, ...args], { encoding: 'utf8' });
+describe('twilld install, the command make install and the init container run', () => {
+  const run = (args: string[]) => spawnSync(join(DIST, 'twilld'), ['install', ...args], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
 
   test('installs and says what it did, one line per file', () => {
     const to = join(tempDir('cli'), 'bin');
-    const r = run(['--from', DIST, '--to', to]);
+    const r = run(['--from', DIST, '--cni-bin-dir', to]);
     expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' (')[0])).toEqual([`installed ${distRuntime()}`, 'installed twill', 'installed twill-ipam', 'installed twillctl', `twill installed in ${to}`]);
     expect(versionOf(to)).toMatchObject({ code: 0, stderr: '' });
   });
 
-  test('without both directories: usage, exit 2; a missing source: one line, exit 1', () => {
-    expect(run(['--to', '/tmp/x'])).toMatchObject({ status: 2, stderr: expect.stringContaining('usage: twill-install --from BUILD_DIR --to CNI_BIN_DIR') });
-    const r = run(['--from', '/nonexistent/dist', '--to', tempDir('cli-missing')]);
-    expect({ code: r.status, stderr: r.stderr.trim() }).toEqual({ code: 1, stderr: expect.stringMatching(/^twill-install: .*ENOENT.*\/nonexistent\/dist/) });
+  test('without --from it installs the build twilld itself belongs to', () => {
+    const to = join(tempDir('cli-self'), 'bin');
+    const r = run(['--cni-bin-dir', to]);
+    expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam'].sort());
+  });
+
+  test('a wrong flag: usage, exit 2; a missing source: one line, exit 1', () => {
+    expect(run(['--to', '/tmp/x'])).toMatchObject({ status: 2, stderr: expect.stringContaining('Usage: twilld install [--cni-bin-dir DIR] [--from DIR]') });
+    const r = run(['--from', '/nonexistent/dist', '--cni-bin-dir', tempDir('cli-missing')]);
+    expect({ code: r.status, stderr: r.stderr.trim() }).toEqual({ code: 1, stderr: expect.stringMatching(/^twilld install: .*ENOENT.*\/nonexistent\/dist/) });
   });
 });
 

@@ -48,7 +48,7 @@ describe('loadAgentConfig: bad input names its field', () => {
     ['POD_NAMESPACE not a namespace', [[], { ...NODE, POD_NAMESPACE: 'Twill.System' }], 'POD_NAMESPACE'],
     ['unknown flag', [['--bogus']], '--bogus', /unknown flag/],
     ['unknown negated flag', [['--no-mtu']], '--no-mtu'],
-    ['a positional argument', [['run']], 'run', /no arguments/],
+    ['a positional argument', [['run']], 'run', /not a flag: twilld takes flags, or one subcommand first \(install, uninstall\)/],
     ['flag without its value', [['--mtu']], '--mtu'],
     ['boolean flag given a value', [['--direct-routing=yes']], '--direct-routing'],
     ['integer flag not a number', [['--mtu', '1400x']], '--mtu', /not an integer/],
