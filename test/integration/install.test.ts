@@ -117,7 +117,7 @@ describe('twilld install, the command make install and the init container run', 
     const to = join(tempDir('cli-self'), 'bin');
     const r = run(['--cni-bin-dir', to]);
     expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam'].sort());
+    expect(readdirSync(to).sort()).toEqual([distRuntime(), 'twill', 'twill-ipam', 'twillctl'].sort());
   });
 
   test('a wrong flag: usage, exit 2; a missing source: one line, exit 1', () => {
