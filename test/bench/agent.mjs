@@ -9,7 +9,9 @@
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
-// (200), BENCH_TWILLD_IDLE_SECONDS (30). Everything it creates goes at the end, also on failure.
+// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_BINARY (another build to compare, e.g. a
+// copy of an older dist/twilld beside its runtime), BENCH_TWILLD_NETNS (twb-agent: two runs at
+// once need two names). Everything it creates goes at the end, also on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { startAgent, writeAgentConfig } from './lib/agent-process.mjs';
@@ -30,12 +32,14 @@ export const title = 'the node agent at 5,000 nodes: start to programmed, churn 
 export const subject = 'twilld';
 export const reference = '(goals)';
 
-const NS = 'twb-agent';
+const NS = process.env.BENCH_TWILLD_NETNS || 'twb-agent';
 const NODE = { name: 'twb-bench-node', underlay: '172.31.255.254', prefix: 12, podCIDR: '10.200.0.0/24' };
 const LISTEN = '127.0.0.1:19765';
 
+const binary = () => distBinary(process.env.BENCH_TWILLD_BINARY || 'twilld');
+
 export function requires() {
-  return [distBinary('twilld')];
+  return [binary()];
 }
 
 export function skipReason() {
@@ -76,9 +80,9 @@ async function startAndConverge({ k, dir, env, progress }) {
   // The agent's own resync period unless BENCH_TWILLD_RESYNC_SECONDS sets one (10 before kernel events healed).
   const resyncSeconds = process.env.BENCH_TWILLD_RESYNC_SECONDS ? positiveInt('BENCH_TWILLD_RESYNC_SECONDS', 60) : undefined;
   const configFile = writeAgentConfig(dir, { listen: LISTEN, resyncSeconds, underlayInterface: 'eth0' });
-  progress(`starting dist/twilld as ${NODE.name}; waiting for ${k.nodes} peer routes`);
+  progress(`starting ${binary()} as ${NODE.name}; waiting for ${k.nodes} peer routes`);
   const t0 = wallMs();
-  const agent = startAgent({ ns: NS, binary: distBinary('twilld'), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
+  const agent = startAgent({ ns: NS, binary: binary(), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
   env.agent = agent;
   const c = await awaitConvergence({ tracker: env.tracker, agent, timeoutMs: 60_000 });
   if (c.lastAt === undefined) throw new Error(convergeFailure(c, agent, k.nodes));
