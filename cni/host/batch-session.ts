@@ -131,3 +131,17 @@ export class BatchSession {
     for (const g of groups) g.reject(new CommandError({ argv: this.argv, exitCode: o.exitCode, signal: o.signal, stderr, stdout: '', timedOut: c.timedOut }));
   }
 }
+
+/** One session per program, for writers that use both `ip` and `bridge`. */
+export interface BatchSessions {
+  run(program: 'ip' | 'bridge', lines: string[]): Promise<BatchFailure[]>;
+  close(): Promise<void>;
+}
+
+export function batchSessions(env: NodeJS.ProcessEnv): BatchSessions {
+  const sessions = { ip: new BatchSession({ argv: ['ip'], env }), bridge: new BatchSession({ argv: ['bridge'], env }) };
+  return {
+    run: (program, lines) => sessions[program].run(lines),
+    close: async () => void (await Promise.all([sessions.ip.close(), sessions.bridge.close()])),
+  };
+}
