@@ -12,6 +12,7 @@ import type { NodeSubnets } from '../kube/node-subnets';
 import type { SlimNode } from '../kube/slim-node';
 import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
+import { MergedUpdate } from './merged-update';
 import type { KernelEntry } from './kernel-watch';
 import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
@@ -53,9 +54,8 @@ async function step<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
-  private natKey = '';
-  /** The NAT exemption update last started. */
-  private nat: Promise<void> = Promise.resolve();
+  /** The NAT exemption's updates, merged while one runs (merged-update.ts). */
+  private readonly nat: MergedUpdate<string[]>;
   private ready = false;
   private reason = 'starting';
   /** The underlay's family, as of the last pass (it picks a peer's InternalIP when it published none). */
@@ -73,6 +73,11 @@ export class NodeController {
     if (this.index < 0) throw new Error(`network ${net.name} is not one of config.networks`);
     this.keys = networkKeys(net.name, this.index === 0, this.index === 0 ? opts.config.networks.slice(1).map((n) => n.name) : undefined);
     this.device = deviceName(net.vni);
+    this.nat = new MergedUpdate({
+      input: () => clusterDestinations(this.network, this.opts.nodes(), this.keys),
+      key: (cidrs) => cidrs.join(','),
+      apply: (cidrs, verify) => this.opts.ports.noMasquerade(cidrs, verify),
+    });
   }
 
   get isReady(): boolean {
@@ -205,27 +210,11 @@ export class NodeController {
     const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
     await step('publish', () => ports.publish(o.self, info));
     // Last: its set update must not delay this node's routes or its Node's annotations.
-    const nat = this.syncNat(clusterDestinations(net, o.nodes, this.keys), o.full);
+    const nat = this.nat.request(o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
     if (o.full || !this.ready) await step('nat', () => nat);
     else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
-  }
-
-  /** Updates the NAT exemption after any update still running (one at a time, in order). */
-  private syncNat(destinations: string[], full: boolean): Promise<void> {
-    const natKey = destinations.join(',');
-    if (!full && natKey === this.natKey) return this.nat;
-    const prior = this.nat;
-    this.natKey = natKey;
-    this.nat = (async () => {
-      await prior.catch(() => undefined); // its failure was reported where it was awaited
-      await this.opts.ports.noMasquerade(destinations, full);
-    })();
-    this.nat.catch(() => {
-      if (this.natKey === natKey) this.natKey = '';
-    });
-    return this.nat;
   }
 
   /** A NAT update an event's pass did not wait for failed: reported here, and the next pass is a full one (it verifies the sets). */
