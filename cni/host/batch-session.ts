@@ -18,7 +18,7 @@ export interface BatchSessionOptions {
   /** The program and its options before `-force -batch -`, e.g. ['ip'] or ['bridge']. */
   argv: string[];
   env?: NodeJS.ProcessEnv;
-  /** A group not finished after this long kills the child (default 60 s). */
+  /** A group not finished after this long kills the child (default 120 s, as an exec's). */
   timeoutMs?: number;
 }
 
@@ -120,7 +120,7 @@ export class BatchSession {
     c.timer = setTimeout(() => {
       c.timedOut = true;
       c.proc.kill('SIGKILL');
-    }, this.opts.timeoutMs ?? 60_000);
+    }, this.opts.timeoutMs ?? 120_000);
   }
 
   private fail(c: Child, o: { exitCode: number | null; signal: NodeJS.Signals | null; extra?: string }): void {
