@@ -13,8 +13,9 @@ import type { SlimNode } from '../kube/slim-node';
 import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
 import { MergedUpdate } from './merged-update';
+import { logPass } from './pass-log';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
+import { diffPeers, isWanted, peersOf, wantedKeys } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -54,6 +55,8 @@ async function step<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
+  /** What the node's files and Node publication were last written from (see afterOverlay). */
+  private nodeFacts: { key: string; self: SlimNode } | undefined;
   /** The NAT exemption's updates, merged while one runs (merged-update.ts). */
   private readonly nat: MergedUpdate<string[]>;
   private ready = false;
@@ -124,6 +127,7 @@ export class NodeController {
       return await this.program({ full, nodes, self, subnets });
     } catch (err) {
       this.synced = undefined;
+      this.nodeFacts = undefined;
       const stage = err instanceof StageError ? err.stage : 'overlay';
       this.opts.hooks?.failed?.({ network: this.network.name, stage, error: err instanceof StageError ? err.cause : err });
       throw err;
@@ -173,48 +177,37 @@ export class NodeController {
     await this.afterOverlay(o, report);
     const kind = scope ? 'scoped' : 'full';
     const seconds = (performance.now() - started) / 1000;
-    this.logPass({ kind, seconds, report, changes });
+    logPass(this.opts.logger, { network: this.network.name, kind, seconds, report, changes });
     this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds, report });
     return { kind, report };
   }
 
-  /** One line per pass that changed the kernel (peers joined or left, damage repaired); quiet passes log at debug. */
-  private logPass(o: { kind: 'full' | 'scoped'; seconds: number; report: OverlaySyncReport; changes?: PeerChanges }): void {
-    const { report } = o;
-    const changed = Object.values(report.changes).reduce((a, b) => a + b, 0) + (report.device === 'unchanged' ? 0 : 1);
-    const fields = {
-      network: this.network.name,
-      kind: o.kind,
-      peersChanged: o.changes?.names.join(',') || undefined,
-      peersRemoved: o.changes?.removed.join(',') || undefined,
-      programmed: report.peers.programmed,
-      skipped: report.peers.skipped.length,
-      device: report.device,
-      kernelChanges: changed,
-      ms: Math.round(o.seconds * 1000),
-      readMs: Math.round(report.timings.readMs),
-      planMs: Math.round(report.timings.planMs),
-      applyMs: Math.round(report.timings.applyMs),
-    };
-    if (changed) this.opts.logger.info('overlay synced', fields);
-    else this.opts.logger.debug('overlay synced', fields);
-  }
-
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
   private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
-    const { ports } = this.opts;
-    const net = this.network;
-    await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
-    await step('conflist', () => ports.writeFiles({ network: net, subnets: o.subnets.cidrs, mtu: report.mtu }));
-    const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
-    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
-    await step('publish', () => ports.publish(o.self, info));
+    // An event's pass whose node facts are those the last pass wrote skips rewriting them (a
+    // full pass always checks: it heals a file deleted by hand).
+    const key = JSON.stringify([o.subnets, report.mtu, report.vtepMac, report.underlay.address]);
+    if (o.full || !this.ready || this.nodeFacts?.key !== key || this.nodeFacts.self !== o.self) {
+      this.nodeFacts = undefined;
+      await this.writeNodeFacts(o, report);
+      this.nodeFacts = { key, self: o.self };
+    }
     // Last: its set update must not delay this node's routes or its Node's annotations.
     const nat = this.nat.request(o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
     if (o.full || !this.ready) await step('nat', () => nat);
     else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
+  }
+
+  /** Forwarding, the conflist and readiness file, the Node's annotations. */
+  private async writeNodeFacts(o: { self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
+    const { ports } = this.opts;
+    await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
+    await step('conflist', () => ports.writeFiles({ network: this.network, subnets: o.subnets.cidrs, mtu: report.mtu }));
+    const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
+    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
+    await step('publish', () => ports.publish(o.self, info));
   }
 
   /** A NAT update an event's pass did not wait for failed: reported here, and the next pass is a full one (it verifies the sets). */
