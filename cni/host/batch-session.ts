@@ -17,7 +17,7 @@ export const SENTINEL_DEVICE = 'twill-eob.0';
 export interface BatchSessionOptions {
   /** The program and its options before `-force -batch -`, e.g. ['ip'] or ['bridge']. */
   argv: string[];
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   /** A group not finished after this long kills the child (default 120 s, as an exec's). */
   timeoutMs?: number;
 }
@@ -78,7 +78,7 @@ export class BatchSession {
   }
 
   private start(): Child {
-    const proc = spawn(this.argv[0], this.argv.slice(1), { env: this.opts.env ?? process.env, stdio: 'pipe' });
+    const proc = spawn(this.argv[0], this.argv.slice(1), { env: this.opts.env, stdio: 'pipe' });
     const c: Child = { proc, written: 0, groups: [], stderr: '', message: [], timedOut: false };
     let partial = '';
     proc.stdout.resume(); // writes print nothing worth keeping; never let the pipe fill
