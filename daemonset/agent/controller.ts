@@ -12,8 +12,10 @@ import type { NodeSubnets } from '../kube/node-subnets';
 import type { SlimNode } from '../kube/slim-node';
 import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
+import { MergedUpdate } from './merged-update';
+import { logPass } from './pass-log';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
+import { diffPeers, isWanted, peersOf, wantedKeys } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -53,9 +55,10 @@ async function step<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
-  private natKey = '';
-  /** The NAT exemption update last started. */
-  private nat: Promise<void> = Promise.resolve();
+  /** What the node's files and Node publication were last written from (see afterOverlay). */
+  private nodeFacts: { key: string; self: SlimNode } | undefined;
+  /** The NAT exemption's updates, merged while one runs (merged-update.ts). */
+  private readonly nat: MergedUpdate<string[]>;
   private ready = false;
   private reason = 'starting';
   /** The underlay's family, as of the last pass (it picks a peer's InternalIP when it published none). */
@@ -73,6 +76,11 @@ export class NodeController {
     if (this.index < 0) throw new Error(`network ${net.name} is not one of config.networks`);
     this.keys = networkKeys(net.name, this.index === 0, this.index === 0 ? opts.config.networks.slice(1).map((n) => n.name) : undefined);
     this.device = deviceName(net.vni);
+    this.nat = new MergedUpdate({
+      input: () => clusterDestinations(this.network, this.opts.nodes(), this.keys),
+      key: (cidrs) => cidrs.join(','),
+      apply: (cidrs, verify) => this.opts.ports.noMasquerade(cidrs, verify),
+    });
   }
 
   get isReady(): boolean {
@@ -119,6 +127,7 @@ export class NodeController {
       return await this.program({ full, nodes, self, subnets });
     } catch (err) {
       this.synced = undefined;
+      this.nodeFacts = undefined;
       const stage = err instanceof StageError ? err.stage : 'overlay';
       this.opts.hooks?.failed?.({ network: this.network.name, stage, error: err instanceof StageError ? err.cause : err });
       throw err;
@@ -168,64 +177,37 @@ export class NodeController {
     await this.afterOverlay(o, report);
     const kind = scope ? 'scoped' : 'full';
     const seconds = (performance.now() - started) / 1000;
-    this.logPass({ kind, seconds, report, changes });
+    logPass(this.opts.logger, { network: this.network.name, kind, seconds, report, changes });
     this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds, report });
     return { kind, report };
   }
 
-  /** One line per pass that changed the kernel (peers joined or left, damage repaired); quiet passes log at debug. */
-  private logPass(o: { kind: 'full' | 'scoped'; seconds: number; report: OverlaySyncReport; changes?: PeerChanges }): void {
-    const { report } = o;
-    const changed = Object.values(report.changes).reduce((a, b) => a + b, 0) + (report.device === 'unchanged' ? 0 : 1);
-    const fields = {
-      network: this.network.name,
-      kind: o.kind,
-      peersChanged: o.changes?.names.join(',') || undefined,
-      peersRemoved: o.changes?.removed.join(',') || undefined,
-      programmed: report.peers.programmed,
-      skipped: report.peers.skipped.length,
-      device: report.device,
-      kernelChanges: changed,
-      ms: Math.round(o.seconds * 1000),
-      readMs: Math.round(report.timings.readMs),
-      planMs: Math.round(report.timings.planMs),
-      applyMs: Math.round(report.timings.applyMs),
-    };
-    if (changed) this.opts.logger.info('overlay synced', fields);
-    else this.opts.logger.debug('overlay synced', fields);
-  }
-
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
   private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
-    const { ports } = this.opts;
-    const net = this.network;
-    await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
-    await step('conflist', () => ports.writeFiles({ network: net, subnets: o.subnets.cidrs, mtu: report.mtu }));
-    const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
-    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
-    await step('publish', () => ports.publish(o.self, info));
+    // An event's pass whose node facts are those the last pass wrote skips rewriting them (a
+    // full pass always checks: it heals a file deleted by hand).
+    const key = JSON.stringify([o.subnets, report.mtu, report.vtepMac, report.underlay.address]);
+    if (o.full || !this.ready || this.nodeFacts?.key !== key || this.nodeFacts.self !== o.self) {
+      this.nodeFacts = undefined;
+      await this.writeNodeFacts(o, report);
+      this.nodeFacts = { key, self: o.self };
+    }
     // Last: its set update must not delay this node's routes or its Node's annotations.
-    const nat = this.syncNat(clusterDestinations(net, o.nodes, this.keys), o.full);
+    const nat = this.nat.request(o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
     if (o.full || !this.ready) await step('nat', () => nat);
     else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
   }
 
-  /** Updates the NAT exemption after any update still running (one at a time, in order). */
-  private syncNat(destinations: string[], full: boolean): Promise<void> {
-    const natKey = destinations.join(',');
-    if (!full && natKey === this.natKey) return this.nat;
-    const prior = this.nat;
-    this.natKey = natKey;
-    this.nat = (async () => {
-      await prior.catch(() => undefined); // its failure was reported where it was awaited
-      await this.opts.ports.noMasquerade(destinations, full);
-    })();
-    this.nat.catch(() => {
-      if (this.natKey === natKey) this.natKey = '';
-    });
-    return this.nat;
+  /** Forwarding, the conflist and readiness file, the Node's annotations. */
+  private async writeNodeFacts(o: { self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
+    const { ports } = this.opts;
+    await step('overlay', () => ports.forwarding(familiesOf(o.subnets.cidrs)));
+    await step('conflist', () => ports.writeFiles({ network: this.network, subnets: o.subnets.cidrs, mtu: report.mtu }));
+    const podCidrs = o.subnets.source === 'claimed' ? o.subnets.cidrs : undefined;
+    const info = { vtepMac: report.vtepMac, underlayIp: report.underlay.address, backend: 'vxlan', podCidrs, ready: true, keys: this.keys };
+    await step('publish', () => ports.publish(o.self, info));
   }
 
   /** A NAT update an event's pass did not wait for failed: reported here, and the next pass is a full one (it verifies the sets). */

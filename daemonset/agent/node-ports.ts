@@ -9,7 +9,7 @@ import { writeReadiness } from '../cni-config/readiness';
 import { syncConfigFile } from '../cni-config/write';
 import type { AgentConfig } from '../config/types';
 import type { NodePublisher } from '../kube/publish';
-import { IsolationTable, KeptPlan, NoMasqueradeSets, syncOverlay } from '../overlay';
+import { IsolationTable, KeptOverlay, NoMasqueradeSets, syncOverlay, type BatchWriter } from '../overlay';
 import { ClusterDestinations } from './destinations';
 import { writePeersState } from './peers-state';
 import type { AgentPorts, NodeFilesInput } from './ports';
@@ -30,7 +30,8 @@ async function writeFiles(config: AgentConfig, input: NodeFilesInput): Promise<{
 /** The ports of networks[index] (index: position in config.networks). */
 export type NetworkPorts = (index: number) => AgentPorts;
 
-export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publisher: NodePublisher }): NetworkPorts {
+/** `write`: the agent's long-lived batch sessions (without, every write batch is an exec). */
+export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publisher: NodePublisher; write?: BatchWriter }): NetworkPorts {
   const nat = new NoMasqueradeSets(o.runner);
   const isolation = new IsolationTable(o.runner);
   const destinations = new ClusterDestinations(o.config.networks, {
@@ -38,7 +39,7 @@ export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publish
     isolation: (networks, verify) => isolation.sync(networks, verify),
   });
   return (index) => {
-    const kept = new KeptPlan();
+    const kept = new KeptOverlay(o.write);
     return {
       overlay: async (desired, scope) => {
         const report = await syncOverlay(o.runner, desired, scope, kept);

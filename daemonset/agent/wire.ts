@@ -1,6 +1,7 @@
 // Assembles the agent: API client and node informer, per network a subnet keeper, kernel
 // ports and a controller (one code path for every network), the publisher, the loop that runs
 // all controllers, and the health/metrics server. Nothing here decides anything.
+import { batchSessions } from '../../cni/host/batch-session';
 import { createAsyncRunner } from '../../cni/host/run-async';
 import type { AgentConfig, NetworkSettings } from '../config/types';
 import { ClientNodeKubeClient } from '../kube/client-node';
@@ -49,7 +50,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     loop?.trigger({ eventAt: performance.now() });
   };
   const informer = new NodeInformer({ client, logger, hooks: informerHooks(metrics, changed) });
-  const portsOf = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }) });
+  const sessions = batchSessions(process.env);
+  const portsOf = nodePorts({ runner: createAsyncRunner(process.env), config, publisher: new NodePublisher({ client, logger }), write: sessions.run });
   const hooks = controllerHooks(metrics);
   const networks = new NetworkControllers(
     config.networks.map((network, i) => {
@@ -85,6 +87,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       await loop.stop();
       kernel.stop();
       await informer.stop();
+      await sessions.close();
       await server.close();
       logger.info('twilld stopped; the dataplane stays in place', { node: config.nodeName });
     },

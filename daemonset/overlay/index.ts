@@ -6,5 +6,7 @@ export { IsolationTable, ISOLATION_TABLE, isolationScript } from './isolation';
 export { KeptPlan } from './plan-keep';
 export { ownedRoutes, routeOwner, type NetworkClaim, type RouteOwnership } from './ownership';
 export { syncOverlay, type DesiredOverlay, type OverlaySyncReport, type SyncScope } from './sync';
+export { KeptOverlay } from './sync-kept';
+export type { BatchWriter } from './sync-apply';
 export { OverlaySetupError, overlayMtu, VXLAN_OVERHEAD } from './underlay';
 export type { OverlayConfig, Peer, SkippedPeer, Underlay } from './types';

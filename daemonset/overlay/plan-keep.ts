@@ -114,6 +114,14 @@ export class KeptPlan {
    * are returned (a scoped pass reads and fixes no others). Undefined when it cannot patch.
    */
   patch(input: PeerPlanInput, names: string[], previous: Peer[]): PeerPlan | undefined {
+    return this.patchFrom(input, names, previous)?.after;
+  }
+
+  /**
+   * As patch, with the kept entries under the same keys before it (`before`): what the kernel
+   * holds there when it holds the kept plan, so their difference is what an event must write.
+   */
+  patchFrom(input: PeerPlanInput, names: string[], previous: Peer[]): { before: PeerPlan; after: PeerPlan } | undefined {
     const k = this.kept;
     if (!k || k.duplicates || k.key !== keyOf(input)) return undefined;
     const wanted = new Set(names);
@@ -129,9 +137,11 @@ export class KeptPlan {
       return r;
     });
     if (planned.some((r) => 'reason' in r && isDuplicate(r))) return undefined;
+    const touched = [...peers, ...previous];
+    const before = this.scoped(k, touched);
     for (const name of out) forget(k, name);
     peers.forEach((p, i) => record(k, p.name, planned[i]));
-    return this.scoped(k, [...peers, ...previous]);
+    return { before, after: this.scoped(k, touched) };
   }
 
   /** The kept entries of whoever now holds a key the scope's peers touch. */

@@ -1,16 +1,21 @@
-import { forceBatch, strictBatch, type BatchFailure } from '../../cni/host/batch-async';
+import { strictBatch } from '../../cni/host/batch-async';
 import type { AsyncRunner } from '../../cni/host/run-async';
 import { canonicalIp, subnetOf } from './addr';
-import { deviceLines, planDevice, type DeviceAction } from './device';
+import { deviceLines, planDevice } from './device';
 import { diffOverlay } from './diff';
-import { changeBatches, type ChangeBatches } from './lines';
+import { changeBatches } from './lines';
 import { readOffload, syncChecksumOffload } from './offload';
 import { ownedRoutes } from './ownership';
 import { planPeers, type PeerPlanInput } from './plan';
 import type { KeptPlan } from './plan-keep';
+import { applyBatches, execWriter } from './sync-apply';
+import { syncFromKept, type KeptOverlay } from './sync-kept';
+import { report, type OverlaySyncReport } from './sync-report';
 import { readKernelState, type KernelState, type ReadOptions, type ReadScope } from './read';
 import { resolveUnderlay } from './underlay';
-import type { OverlayChanges, OverlayConfig, Peer, PeerPlan, SkippedPeer, Underlay } from './types';
+import type { OverlayConfig, Peer, PeerPlan } from './types';
+
+export type { BatchName, OverlaySyncReport } from './sync-report';
 
 /**
  * The overlay's reconciler, level-triggered: the same call serves start-up, every API event
@@ -34,31 +39,6 @@ export interface SyncScope {
   names: string[];
   /** What the agent last knew of peers that changed or were deleted: their old subnets and MAC are swept. */
   previous?: Peer[];
-}
-
-export type BatchName = 'device' | 'fdb-set' | 'ip' | 'fdb-delete';
-
-export interface OverlaySyncReport {
-  device: DeviceAction;
-  /** Why the device was recreated. */
-  deviceWhy?: string;
-  /** What this node publishes on its Node (annotations) for its peers. */
-  vtepMac: string;
-  underlay: Underlay;
-  mtu: number;
-  peers: { programmed: number; skipped: SkippedPeer[] };
-  /** Entries set or deleted, by kind (attempted; failed lines are in `failures`). */
-  changes: Record<keyof OverlayChanges, number>;
-  /** True when the checksum offload setting was changed. */
-  offloadChanged: boolean;
-  /** Write execs run (0 when the kernel already matched). */
-  batches: number;
-  failures: Array<BatchFailure & { batch: BatchName }>;
-  durationMs: number;
-  /** True when only a scope's entries were read and fixed. */
-  scoped: boolean;
-  /** Where the time went: reading kernel state, computing the plan and diff, writing. */
-  timings: { readMs: number; planMs: number; applyMs: number };
 }
 
 /** The subnets and MACs a scope touches: its peers' current state and what they had before. */
@@ -98,53 +78,6 @@ function restrictPlan(plan: PeerPlan, scope: ReadScope | undefined): PeerPlan {
   return { ...plan, routes: plan.routes.filter((r) => cidrs.has(r.dst)), neighbours: plan.neighbours.filter((n) => networks.has(n.ip)), fdb: plan.fdb.filter((e) => scope.macs.has(e.mac)) };
 }
 
-async function applyBatches(runner: AsyncRunner, b: ChangeBatches): Promise<{ batches: number; failures: OverlaySyncReport['failures'] }> {
-  const steps: Array<[BatchName, string, string[]]> = [['fdb-set', 'bridge', b.fdbSet], ['ip', 'ip', b.ip], ['fdb-delete', 'bridge', b.fdbDelete]];
-  const failures: OverlaySyncReport['failures'] = [];
-  let batches = 0;
-  for (const [batch, program, lines] of steps) {
-    if (!lines.length) continue;
-    batches += 1;
-    const run = await forceBatch(runner, [program], lines);
-    failures.push(...run.failures.map((f) => ({ ...f, batch })));
-  }
-  return { batches, failures };
-}
-
-function counts(c: OverlayChanges): Record<keyof OverlayChanges, number> {
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, (v as unknown[]).length])) as Record<keyof OverlayChanges, number>;
-}
-
-interface Outcome {
-  dev: ReturnType<typeof deviceLines>;
-  spec: ReturnType<typeof planDevice>;
-  plan: PeerPlan;
-  changes: OverlayChanges;
-  applied: Awaited<ReturnType<typeof applyBatches>>;
-  offloadChanged: boolean;
-  scoped: boolean;
-  times: [number, number, number, number];
-}
-
-function report(o: Outcome): OverlaySyncReport {
-  const [t0, t1, t2, t3] = o.times;
-  return {
-    device: o.dev.action,
-    ...(o.dev.why ? { deviceWhy: o.dev.why } : {}),
-    vtepMac: o.spec.mac,
-    underlay: o.spec.underlay,
-    mtu: o.spec.mtu,
-    peers: { programmed: o.plan.programmed, skipped: o.plan.skipped },
-    changes: counts(o.changes),
-    offloadChanged: o.offloadChanged,
-    batches: o.applied.batches + (o.dev.lines.length ? 1 : 0) + (o.offloadChanged ? 1 : 0),
-    failures: o.applied.failures,
-    durationMs: t3 - t0,
-    scoped: o.scoped,
-    timings: { readMs: t1 - t0, planMs: t2 - t1, applyMs: t3 - t2 },
-  };
-}
-
 /**
  * The plan, patched from `kept` when a scope allows (else planned whole, and kept when every
  * peer's on-link fact is known: a scoped read route-gets only the scope's peers).
@@ -159,15 +92,22 @@ function planFor(input: PeerPlanInput, read: ReadScope | undefined, scope: SyncS
 
 /**
  * Reconciles the overlay: everything, or with `scope` only the entries of the peers an event
- * named. `kept` (the caller's, across calls) spares an event planning every peer again.
+ * named. `kept` (the caller's, across calls) spares an event planning every peer again and,
+ * once a full pass has verified the device, reading the kernel at all (sync-kept.ts).
  */
-export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, scope?: SyncScope, kept?: KeptPlan): Promise<OverlaySyncReport> {
+export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, scope?: SyncScope, kept?: KeptOverlay): Promise<OverlaySyncReport> {
+  const fromKept = scope && kept && (await syncFromKept({ runner, kept, config: desired.config, peers: desired.peers, names: scope.names, previous: scope.previous ?? [] }));
+  if (fromKept) return fromKept;
+  return syncRead(runner, desired, scope, kept);
+}
+
+/** A pass that reads the kernel first: all of twill's entries, or a scope's by lookups. */
+async function syncRead(runner: AsyncRunner, desired: DesiredOverlay, scope?: SyncScope, kept?: KeptOverlay): Promise<OverlaySyncReport> {
   const t0 = performance.now();
   const { config } = desired;
   let opts = readOptions(desired, scope);
   let state = await readAll(runner, opts, config);
-  const underlay = resolveUnderlay(config, state.links);
-  const spec = planDevice(config, underlay);
+  const spec = planDevice(config, resolveUnderlay(config, state.links));
   const dev = deviceLines(spec, state.actual.device);
   await strictBatch(runner, ['ip'], dev.lines);
   if (dev.action === 'created' || dev.action === 'recreated') {
@@ -176,10 +116,11 @@ export async function syncOverlay(runner: AsyncRunner, desired: DesiredOverlay, 
     state = await readAll(runner, opts, config);
   }
   const t1 = performance.now();
-  const plan = planFor({ config, underlay, peers: desired.peers, onLink: state.onLink }, opts.scope, scope, kept);
+  const plan = planFor({ config, underlay: spec.underlay, peers: desired.peers, onLink: state.onLink }, opts.scope, scope, kept?.plan);
   const changes = diffOverlay(restrictPlan(plan, opts.scope), state.actual);
   const t2 = performance.now();
-  const applied = await applyBatches(runner, changeBatches(changes, spec.name));
+  const applied = await applyBatches(kept?.write ?? execWriter(runner), changeBatches(changes, spec.name));
   const offloadChanged = await syncChecksumOffload(runner, { dev: spec.name, features: state.features, workaround: config.checksumOffloadWorkaround });
+  if (kept) kept.device = opts.scope ? kept.device : spec;
   return report({ dev, spec, plan, changes, applied, offloadChanged, scoped: opts.scope !== undefined, times: [t0, t1, t2, performance.now()] });
 }

@@ -9,9 +9,12 @@
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
-// (200), BENCH_TWILLD_IDLE_SECONDS (30). Everything it creates goes at the end, also on failure.
+// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_DUMP (a file for the raw figures), BENCH_TWILLD_BINARY (another build to compare, e.g. a
+// copy of an older dist/twilld beside its runtime), BENCH_TWILLD_NETNS (twb-agent: two runs at
+// once need two names). Everything it creates goes at the end, also on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { startAgent, writeAgentConfig } from './lib/agent-process.mjs';
 import { startApiServer } from './lib/apiserver-process.mjs';
 import { runCleanups } from './lib/cleanup.mjs';
@@ -30,12 +33,14 @@ export const title = 'the node agent at 5,000 nodes: start to programmed, churn 
 export const subject = 'twilld';
 export const reference = '(goals)';
 
-const NS = 'twb-agent';
+const NS = process.env.BENCH_TWILLD_NETNS || 'twb-agent';
 const NODE = { name: 'twb-bench-node', underlay: '172.31.255.254', prefix: 12, podCIDR: '10.200.0.0/24' };
 const LISTEN = '127.0.0.1:19765';
 
+const binary = () => distBinary(process.env.BENCH_TWILLD_BINARY || 'twilld');
+
 export function requires() {
-  return [distBinary('twilld')];
+  return [binary()];
 }
 
 export function skipReason() {
@@ -76,9 +81,9 @@ async function startAndConverge({ k, dir, env, progress }) {
   // The agent's own resync period unless BENCH_TWILLD_RESYNC_SECONDS sets one (10 before kernel events healed).
   const resyncSeconds = process.env.BENCH_TWILLD_RESYNC_SECONDS ? positiveInt('BENCH_TWILLD_RESYNC_SECONDS', 60) : undefined;
   const configFile = writeAgentConfig(dir, { listen: LISTEN, resyncSeconds, underlayInterface: 'eth0' });
-  progress(`starting dist/twilld as ${NODE.name}; waiting for ${k.nodes} peer routes`);
+  progress(`starting ${binary()} as ${NODE.name}; waiting for ${k.nodes} peer routes`);
   const t0 = wallMs();
-  const agent = startAgent({ ns: NS, binary: distBinary('twilld'), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
+  const agent = startAgent({ ns: NS, binary: binary(), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
   env.agent = agent;
   const c = await awaitConvergence({ tracker: env.tracker, agent, timeoutMs: 60_000 });
   if (c.lastAt === undefined) throw new Error(convergeFailure(c, agent, k.nodes));
@@ -123,7 +128,7 @@ async function measure({ k, dir, env, progress }) {
   const entriesAfterChurn = kernelEntries(NS);
   return {
     nodes: k.nodes, pid: agent.pid, converge, entries, idle, metrics: scrapeAgent(NS, LISTEN, scrape),
-    churn: { count: k.churn, paceMs: k.paceMs, entries: entriesAfterChurn, add: churnStats(matched, 'add'), remove: churnStats(matched, 'remove') },
+    churn: { count: k.churn, paceMs: k.paceMs, entries: entriesAfterChurn, add: churnStats(matched, 'add'), remove: churnStats(matched, 'remove'), matched },
     memory: { afterConverge, afterChurn },
     api: { ready: api.ready, memory: memoryOf(api.pid) },
   };
@@ -174,6 +179,8 @@ export async function run({ tempDir, progress }) {
     Object.assign(env, await setUp({ k, dir, progress }));
     r = await measure({ k, dir, env, progress });
     r.logs = env.agent.logs;
+    // BENCH_TWILLD_DUMP=FILE: every churn command's latency and the agent's log lines, as JSON.
+    if (process.env.BENCH_TWILLD_DUMP) writeFileSync(process.env.BENCH_TWILLD_DUMP, JSON.stringify({ churn: r.churn.matched, logs: r.logs }));
   } finally {
     env.down = await tearDown(env);
   }

@@ -95,6 +95,17 @@ describe('NodeController', () => {
     expect(calls.nat[1]).toEqual(['10.244.1.0/24', '10.244.3.0/24']);
   });
 
+  it("skips rewriting the node's files and Node on an event's pass when they would not change", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    nodes.set('n3', node('n3', 3));
+    expect((await controller.reconcile(false)).kind).toBe('scoped');
+    expect([calls.files.length, calls.publish.length]).toEqual([1, 1]);
+    await controller.reconcile(true);
+    expect([calls.files.length, calls.publish.length]).toEqual([2, 2]);
+  });
+
   it('goes back to a full pass after a failed step, and names the step', async () => {
     const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
     const { calls, controller } = fakes(nodes);
@@ -102,6 +113,7 @@ describe('NodeController', () => {
     const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
     const publish = ports.publish;
     ports.publish = async () => { throw new Error('503'); };
+    nodes.set('n1', node('n1', 1)); // its Node changed: the event's pass publishes again
     nodes.set('n3', node('n3', 3));
     await expect(controller.reconcile(false)).rejects.toThrow('publish: 503');
     ports.publish = publish;
