@@ -20,7 +20,7 @@ import { DIST } from '../helpers/exec-plugin';
 import { describeRoot } from '../helpers/netns';
 import { HOST_VETH } from '../helpers/node';
 import { requireTools } from '../helpers/os-packages';
-import { execIn, readConflist, run, sleep, type Cluster, type ClusterNode, type Pod } from '../helpers/cluster';
+import { execIn, readConflist, run, sleep, type Cluster, type ClusterNode, type PingLoop, type Pod } from '../helpers/cluster';
 
 jest.setTimeout(300_000);
 
@@ -111,6 +111,42 @@ async function nodeLeftovers(node: ClusterNode): Promise<{ veths: string[]; rese
   return { veths: links.map((l) => l.ifname).filter((n) => HOST_VETH.test(n)), reservations: readdirSync(store).filter((f) => isIP(f)) };
 }
 
+/** A pod on n1 and one on n2 reaching each other, and a ping loop each way (IPv4 one way, IPv6 back). */
+async function pingingPods(cluster: Cluster): Promise<{ peerOf: (p: Pod) => Pod; loops: PingLoop[] }> {
+  const [n1, n2] = cluster.nodes;
+  const a = await cluster.addPod({ node: n1, name: 'a' });
+  const b = await cluster.addPod({ node: n2, name: 'b' });
+  const peerOf = (p: Pod) => (p.node === n1 ? b : a);
+  expect(await unreachable(cluster, [a, b], peerOf)).toEqual([]);
+  const loops = [cluster.pingLoop({ from: a, to: b.ipv4!, intervalMs: 50 }), cluster.pingLoop({ from: b, to: a.ipv6!, intervalMs: 50 })];
+  await eventually(() => expect(Math.min(...loops.map((l) => l.replies))).toBeGreaterThanOrEqual(10), 5000, 50);
+  return { peerOf, loops };
+}
+
+/** The new install over the node's bin dir while pods are created: it replaced runtime and bundles, and the pods straddle the switch. */
+async function installWhileCreatingPods(cluster: Cluster, node: ClusterNode, oldRuntime: string): Promise<void> {
+  const { created, output } = await podsDuringInstall(cluster, node);
+  expect(output).toMatch(new RegExp(`^installed ${pluginRuntime()} [^]*^installed twill [^]*^removed ${oldRuntime} `, 'm'));
+  // Some ADDs ended before the twill bundle's rename (old plugin), some began after it (new).
+  const swapped = statSync(join(node.paths.cniBinDir, 'twill')).ctimeMs;
+  expect({ before: created.some((c) => c.ended < swapped), after: created.some((c) => c.started > swapped) }).toEqual({ before: true, after: true });
+}
+
+/** After the roll: the new files only, every pod kept its addresses and reaches the other node, a new pod works, DEL of all leaves nothing. */
+async function expectUpgraded(cluster: Cluster, running: Pod[], peerOf: (p: Pod) => Pod): Promise<void> {
+  for (const n of cluster.nodes) {
+    expect(await installedLayout(n)).toEqual(layoutOf(NEW_VERSION, pluginRuntime()));
+    for (const f of readdirSync(n.paths.cniBinDir)) expect({ f, sha: sha256(join(n.paths.cniBinDir, f)) }).toEqual({ f, sha: sha256(join(DIST, f)) });
+  }
+  for (const p of running) expect({ pod: p.ns, addresses: await podAddresses(p) }).toEqual({ pod: p.ns, addresses: [p.ipv4!, p.ipv6!].sort() });
+  expect(await unreachable(cluster, running, peerOf)).toEqual([]);
+  const [n1, n2] = cluster.nodes;
+  const after = [await cluster.addPod({ node: n1, name: 'c' }), await cluster.addPod({ node: n2, name: 'd' })];
+  expect(await unreachable(cluster, after, peerOf)).toEqual([]);
+  for (const p of [...cluster.pods]) await cluster.delPod(p); // the new plugin DELs old pods and new
+  for (const n of cluster.nodes) expect(await nodeLeftovers(n)).toEqual({ veths: [], reservations: [] });
+}
+
 describeRoot('upgrading installed nodes one by one (new install over the bin dir, SIGTERM old agent, start new)', () => {
   let old: string;
 
@@ -127,42 +163,17 @@ describeRoot('upgrading installed nodes one by one (new install over the bin dir
     const oldTwilld = join(old, 'twilld');
     expect((await run([oldTwilld, '--version'])).stdout.trim()).toBe(`twilld ${OLD_VERSION}`);
     await withCluster({ nodes: 2, install: { twilld: oldTwilld } }, async (cluster) => {
-      const [n1, n2] = cluster.nodes;
       for (const n of cluster.nodes) expect(await installedLayout(n)).toEqual(layoutOf(OLD_VERSION, pluginRuntime(old)));
       await Promise.all(cluster.nodes.map((n) => startAgent(cluster, n, oldTwilld)));
-      const a = await cluster.addPod({ node: n1, name: 'a' });
-      const b = await cluster.addPod({ node: n2, name: 'b' });
-      const peerOf = (p: Pod) => (p.node === n1 ? b : a);
-      expect(await unreachable(cluster, [a, b], peerOf)).toEqual([]);
-      const loops = [cluster.pingLoop({ from: a, to: b.ipv4!, intervalMs: 50 }), cluster.pingLoop({ from: b, to: a.ipv6!, intervalMs: 50 })];
-      await eventually(() => expect(Math.min(...loops.map((l) => l.replies))).toBeGreaterThanOrEqual(10), 5000, 50);
-
-      const during: Created[] = [];
+      const { peerOf, loops } = await pingingPods(cluster);
       for (const node of cluster.nodes) {
-        const { created, output } = await podsDuringInstall(cluster, node);
-        expect(output).toMatch(new RegExp(`^installed ${pluginRuntime()} [^]*^installed twill [^]*^removed ${pluginRuntime(old)} `, 'm'));
-        // The pods straddle the switch of the twill bundle: some ADDs ended before it (old plugin), some began after it (new).
-        const swapped = statSync(join(node.paths.cniBinDir, 'twill')).ctimeMs;
-        expect({ before: created.some((c) => c.ended < swapped), after: created.some((c) => c.started > swapped) }).toEqual({ before: true, after: true });
-        during.push(...created);
+        await installWhileCreatingPods(cluster, node, pluginRuntime(old));
         await rollAgent(cluster, node);
       }
       await sleep(1000);
       const summaries = await Promise.all(loops.map((l) => l.stop()));
       for (const s of summaries) expect({ missing: s.missing, enough: s.received >= 50 }).toEqual({ missing: [], enough: true });
-
-      for (const n of cluster.nodes) {
-        expect(await installedLayout(n)).toEqual(layoutOf(NEW_VERSION, pluginRuntime()));
-        for (const f of readdirSync(n.paths.cniBinDir)) expect({ f, sha: sha256(join(n.paths.cniBinDir, f)) }).toEqual({ f, sha: sha256(join(DIST, f)) });
-      }
-      const running = [a, b, ...during.map((c) => c.pod)];
-      for (const p of running) expect({ pod: p.ns, addresses: await podAddresses(p) }).toEqual({ pod: p.ns, addresses: [p.ipv4!, p.ipv6!].sort() });
-      expect(await unreachable(cluster, running, peerOf)).toEqual([]);
-
-      const after = [await cluster.addPod({ node: n1, name: 'c' }), await cluster.addPod({ node: n2, name: 'd' })];
-      expect(await unreachable(cluster, after, peerOf)).toEqual([]);
-      for (const p of [...cluster.pods]) await cluster.delPod(p); // the new plugin DELs old pods and new
-      for (const n of cluster.nodes) expect(await nodeLeftovers(n)).toEqual({ veths: [], reservations: [] });
+      await expectUpgraded(cluster, [...cluster.pods], peerOf);
     });
   });
 });
