@@ -1,9 +1,11 @@
 // The multi-node harness itself (test/helpers/cluster/), without twilld: three node namespaces
 // on an underlay come up with their addresses and sysctls, each reaches the in-process test API
-// server over HTTPS through the relay with its own kubeconfig (agent token, RBAC enforced), the
-// nodes ping each other over both families, pods ADDed from a conflist in a node's cniConfDir
+// server over HTTPS through the relay with its own kubeconfig (agent token, RBAC enforced), each
+// node's bin dir holds what `twilld install` put there, the nodes ping each other over both
+// families, pods ADDed (from that bin dir) from a conflist in a node's cniConfDir
 // ping each other, the agent process handling works, and teardown leaves nothing behind.
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,9 +15,13 @@ import { describeRoot } from '../helpers/netns';
 import { requireTools } from '../helpers/os-packages';
 import { overlayConfig, syncOverlay, vtepMac } from '../../daemonset/overlay';
 import { createAsyncRunner, type AsyncRunner } from '../../cni/host/run-async';
+import { HEAD_BYTES, launcherRuntime } from '../../daemonset/install/layout';
+import { DIST } from '../helpers/exec-plugin';
 import { Cluster, describeEntries, isClean, peerEntries, leftovers, link, namespacesWithPrefix, PREFIX, processesMentioning, tryRun, inNs, type ClusterNode, type Leftovers } from '../helpers/cluster';
 
 jest.setTimeout(60_000);
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The conflist twilld would write for a node (static node subnets here: no agent runs). */
 function writeConflist(node: ClusterNode, subnets: string[]): void {
@@ -123,6 +129,29 @@ describeRoot('e2e cluster harness (no agent)', () => {
     const failed: string[] = [];
     for (const [from, to] of pairs) if (!(await cluster.ping({ from: from.ns, to }))) failed.push(`${from.name} → ${to}`);
     expect(failed).toEqual([]);
+  });
+
+  it("fills each node's bin dir with `twilld install` (dist/'s files, real copies); a plugin missing there fails the ADD instead of falling back to dist/", async () => {
+    const runtime = launcherRuntime(readFileSync(join(DIST, 'twill'), 'latin1').slice(0, HEAD_BYTES))!;
+    for (const n of cluster.nodes) {
+      const bin = n.paths.cniBinDir;
+      expect(readdirSync(bin).sort()).toEqual(['twill', 'twill-ipam', 'twillctl', runtime].sort());
+      for (const f of readdirSync(bin)) expect({ f, real: lstatSync(join(bin, f)).isFile(), sha: sha256(join(bin, f)) }).toEqual({ f, real: true, sha: sha256(join(DIST, f)) });
+    }
+    const n3 = cluster.node('n3');
+    writeConflist(n3, ['10.213.3.0/24', 'fd13:0:0:3::/64']);
+    renameSync(join(n3.paths.cniBinDir, 'twill'), join(n3.paths.dir, 'twill.away'));
+    try {
+      await expect(cluster.addPod({ node: n3, name: 'x' })).rejects.toThrow(`plugin twill not found in ${n3.paths.cniBinDir}`);
+      // A link into dist/ is not the installed layout either.
+      symlinkSync(join(DIST, 'twill'), join(n3.paths.cniBinDir, 'twill'));
+      await expect(cluster.addPod({ node: n3, name: 'x' })).rejects.toThrow(/pods must run the installed layout/);
+    } finally {
+      rmSync(join(n3.paths.cniBinDir, 'twill'), { force: true });
+      renameSync(join(n3.paths.dir, 'twill.away'), join(n3.paths.cniBinDir, 'twill'));
+      rmSync(join(n3.paths.cniConfDir, '10-twill.conflist'));
+    }
+    expect(await namespacesWithPrefix(`${n3.ns}-`)).toEqual([]); // the failed pods' namespaces went
   });
 
   it('ADDs pods from the conflist in the node cniConfDir, pings between them, DELs them', async () => {

@@ -1,12 +1,9 @@
 // twilld end to end: real agents (dist/twilld) on harness nodes (test/helpers/cluster/) against
-// the test API server, pods ADDed with the conflist each agent wrote, and the kernel state the
+// the test API server, pods ADDed from the installed layout (each node's bin dir filled by
+// `twilld install` as the init container fills /opt/cni/bin, the conflist its agent wrote into
+// its conf dir; the harness refuses a plugin from anywhere else), and the kernel state the
 // agents programmed read back with `ip -j` / `bridge -j` inside the node namespaces.
-//
-// SKIPPED until dist/twilld exists (the agent is being written in parallel, issue 7). To enable:
-// build it (`make build` puts dist/twilld beside dist/twill), turn `describe.skip` into
-// `describeRoot` below and run `node_modules/.bin/node test/run-jest.mjs test/e2e/overlay-cluster`.
-// Assumptions about the agent this draft makes (adjust here if the agent says otherwise):
-// /healthz on `listen` answers 200 once the first sync is done; the conflist is
+// What the tests rely on: /healthz on `listen` answers 200 once the first sync is done; the conflist is
 // <cniConfDir>/10-<network>.conflist with `ipam.ranges` holding the node's subnets; peers'
 // routes are `proto 116` on twill.<vni> via a gateway whose neighbour entry is the peer's
 // twill.dev/vtep-mac and whose FDB entry sends that MAC to the peer's twill.dev/underlay-ip.

@@ -1,4 +1,5 @@
-// twilld with two overlay networks end to end: real agents (dist/twilld) on harness nodes, each
+// twilld with two overlay networks end to end: real agents (dist/twilld) on harness nodes (pods
+// run from each node's installed bin dir with the conflists its agent wrote), each
 // configured with the pod network (networks[0], "twill", VNI 1) and a further isolated network
 // ("blue", VNI 42, its own cluster CIDRs), as Docker's overlay driver has them. Pods on either
 // network reach their own network's pods on other nodes; across networks the agents' `inet

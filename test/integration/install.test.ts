@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyFileAtomic } from '../../daemonset/install/atomic-copy';
 import { installFiles } from '../../daemonset/install/install-files';
-import { HEAD_BYTES, launcherRuntime, tempName } from '../../daemonset/install/layout';
+import { tempName } from '../../daemonset/install/layout';
 import { InstallError, type Step } from '../../daemonset/install/plan';
+import { buildInto, otherRuntime, pluginRuntime } from '../helpers/builds';
 import { DIST } from '../helpers/exec-plugin';
 
-const ROOT = join(__dirname, '..', '..');
 const RUNTIME_FILE = /^twill-(node|bun)-\d+\.\d+\.\d+$/;
 
 const dirs: string[] = [];
@@ -26,8 +26,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const summary = (steps: Step[]) => steps.map((s) => `${s.op} ${s.name}`);
-// The plugins' runtime (dist/ also holds the agent's, when that is another one).
-const distRuntime = () => launcherRuntime(readFileSync(join(DIST, 'twill'), 'utf8').slice(0, HEAD_BYTES))!;
+const distRuntime = () => pluginRuntime();
 
 function versionOf(dir: string) {
   const r = spawnSync(join(dir, 'twill'), [], { env: { PATH: '/usr/bin:/bin', CNI_COMMAND: 'VERSION' }, input: '', encoding: 'utf8' });
@@ -36,10 +35,8 @@ function versionOf(dir: string) {
 
 /** dist/ built again on the other runtime (another runtime file, other bundles). */
 function otherBuild(): string {
-  const other = distRuntime().startsWith('twill-node') ? 'bun' : 'node';
-  const out = tempDir(`dist-${other}`);
-  const r = spawnSync(process.execPath, [join(ROOT, 'cni/build/build.mjs'), '--runtime', other, '--out', out], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
+  const out = tempDir(`dist-${otherRuntime()}`);
+  buildInto(out, otherRuntime());
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The multi-node harness: an underlay, N node namespaces, the test API server reachable from
 // each node at https://127.0.0.1:<port> (relay.ts), a kubeconfig per node for the agent's
-// service account (RBAC enforced), nodes registered as a kubelet registers them; then agents,
-// pods and pings on demand, and a teardown that removes all of it and reports what is left.
+// service account (RBAC enforced), nodes registered as a kubelet registers them, each node's
+// CNI bin dir filled by `twilld install` as the init container fills it; then agents, pods (run
+// from that bin dir) and pings on demand, and a teardown that removes all of it and reports what is left.
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import type { ManagedProcess } from './process';
 import { HostRelay, startNodeRelay } from './relay';
 import { createNodeNamespace, createUnderlay } from './underlay';
 import { addPod, delPod } from './cluster-pods';
+import { installOnNode, type InstallSpec } from './install';
 import { teardownCluster } from './teardown';
 import type { Leftovers } from './leaks';
 
@@ -38,6 +40,8 @@ export interface ClusterOptions {
   api?: TestApiServer;
   /** The agent's namespace, created in the API (default twill-system). */
   agentNamespace?: string;
+  /** Which build `twilld install` puts into every node's bin dir (default dist/'s); false: leave the bin dirs empty (the caller installs). */
+  install?: InstallSpec | false;
 }
 
 export type NodeRef = ClusterNode | string;
@@ -83,6 +87,7 @@ export class Cluster {
     s.relay = await HostRelay.start(join(s.root, 'api.sock'), s.api.port);
     await createUnderlay(s.names.underlay, specs.some((n) => n.link === 1) ? 2 : 1);
     for (const [k, spec] of specs.entries()) await this.addNode(k + 1, spec);
+    if (o.install !== false) await Promise.all(s.nodes.map((n) => installOnNode(n, o.install || {})));
   }
 
   private async addNode(index: number, spec: NodeSpec): Promise<ClusterNode> {
@@ -133,6 +138,11 @@ export class Cluster {
   /** Deletes the Node object (the namespace and any agent keep running). */
   deleteNode(ref: NodeRef): void {
     deregisterNode(this.api, this.node(ref).name);
+  }
+
+  /** `twilld install` into the node's bin dir (again: an upgrade, with another build's twilld); its output. */
+  install(ref: NodeRef, o: InstallSpec = {}): Promise<string> {
+    return installOnNode(this.node(ref), o);
   }
 
   /** The node's agent config: harness defaults (per-node paths) with `overrides`. */

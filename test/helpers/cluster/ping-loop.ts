@@ -8,6 +8,18 @@ export interface PingSummary {
   transmitted: number;
   received: number;
   lost: number;
+  /**
+   * icmp_seq numbers that got no reply although a later one did: packets really lost, unlike
+   * `lost`, which also counts the request in flight when SIGINT came.
+   */
+  missing: number[];
+}
+
+/** The sequence numbers below the highest replied one that never got a reply. */
+export function missingReplies(lines: string[]): number[] {
+  const seqs = new Set(lines.map((l) => / bytes from .*icmp_seq=(\d+)/.exec(l)?.[1]).filter(Boolean).map(Number));
+  const last = Math.max(0, ...seqs);
+  return Array.from({ length: last }, (_, k) => k + 1).filter((n) => !seqs.has(n));
 }
 
 export class PingLoop {
@@ -30,6 +42,6 @@ export class PingLoop {
     if (!summary) throw new Error(`ping printed no summary:\n${this.process.output()}`);
     const transmitted = Number(summary[1]);
     const received = Number(summary[2]);
-    return { transmitted, received, lost: transmitted - received };
+    return { transmitted, received, lost: transmitted - received, missing: missingReplies(this.process.lines.map((l) => l.line)) };
   }
 }

@@ -3,11 +3,13 @@
 // built by ../chain.ts: name and cniVersion injected, prevResult passed along), each plugin a
 // fresh process with CNI_* env and the config on stdin, inside the node's namespace. DEL goes
 // up the chain with the cached result. Asynchronous (see exec.ts), unlike ChainRunner.exec.
+// CNI_PATH is the node's bin dir alone, as `twilld install` filled it (install.ts): every plugin
+// run is checked to be a file there, so dist/ can never stand in for the installed layout.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChainRunner, PluginError, type Json, type NetConfList, type RuntimeConf } from '../chain';
-import { DIST, REFERENCE_PLUGINS } from '../exec-plugin';
 import { inNs, PATH, run, tryRun } from './exec';
+import { assertInstalled } from './install';
 import type { ClusterNode } from './node';
 
 export interface Pod {
@@ -34,15 +36,16 @@ export function readConflist(dir: string, network?: string): NetConfList {
   return JSON.parse(readFileSync(join(dir, file), 'utf8')) as NetConfList;
 }
 
-/** CNI_PATH: what the agent installed first, then dist/ and the reference plugins. */
+/** CNI_PATH: the node's bin dir only (what the installer put there), as a node's runtime has /opt/cni/bin. */
 export function cniPath(node: ClusterNode): string[] {
-  return [node.paths.cniBinDir, DIST, REFERENCE_PLUGINS];
+  return [node.paths.cniBinDir];
 }
 
 /** One plugin call inside the node; throws PluginError as ChainRunner does. */
 async function execPlugin(node: ClusterNode, chain: ChainRunner, type: string, command: string, conf: Json, rt: RuntimeConf): Promise<Json | undefined> {
   const env = { PATH, CNI_COMMAND: command, CNI_CONTAINERID: rt.containerId, CNI_NETNS: rt.netns, CNI_IFNAME: rt.ifname, CNI_PATH: cniPath(node).join(':') };
-  const r = await tryRun(inNs(node.ns, [chain.findPlugin(type)]), { env, input: JSON.stringify(conf), timeoutMs: 30_000 });
+  const plugin = assertInstalled(node, chain.findPlugin(type));
+  const r = await tryRun(inNs(node.ns, [plugin]), { env, input: JSON.stringify(conf), timeoutMs: 30_000 });
   if (r.code !== 0) throw new PluginError(type, command, r.code, r.stdout, r.stderr);
   return r.stdout.trim() ? (JSON.parse(r.stdout) as Json) : undefined;
 }

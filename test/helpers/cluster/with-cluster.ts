@@ -1,9 +1,10 @@
 // A test body around a started cluster: agents' output appended to a failure, and teardown
 // that must leave nothing behind (checked even when the body failed).
-import { Cluster, type NodeSpec } from './cluster';
+import { Cluster, type ClusterOptions, type NodeSpec } from './cluster';
 
-export async function withCluster(specs: number | NodeSpec[], body: (c: Cluster) => Promise<void>, afterTeardown?: () => Promise<void>): Promise<void> {
-  const cluster = await Cluster.start({ nodes: specs });
+/** `specs`: the nodes, or the whole ClusterOptions (e.g. another build to install). */
+export async function withCluster(specs: number | NodeSpec[] | ClusterOptions, body: (c: Cluster) => Promise<void>, afterTeardown?: () => Promise<void>): Promise<void> {
+  const cluster = await Cluster.start(typeof specs === 'object' && !Array.isArray(specs) ? specs : { nodes: specs });
   try {
     await body(cluster);
   } catch (e) {
