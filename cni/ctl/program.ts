@@ -3,9 +3,10 @@
  * every command, exit codes 0 ok / 1 problems found / 2 usage. Each command is a function
  * returning a Report; this file only wires them and prints.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_PATHS, EXIT, type Ctx, type Io, type Report } from './context';
+import { Command, CommanderError } from 'commander';
+import { EXIT, type Ctx, type Io, type Report } from './context';
 import { bashCompletion } from './completion';
+import { addPathOptions } from './path-options';
 import { UsageError } from './exec/options';
 import { cmdAttach, type AttachOptions } from './commands/attach';
 import type { ChainCommand } from './exec/chain';
@@ -37,14 +38,11 @@ type On = (name: string, f: Action) => (...args: unknown[]) => Promise<void>;
 const opts = (cmd: Command) => cmd.opts() as Record<string, any>;
 
 function rootCommand(io: Io, version: string): Command {
-  return new Command('twillctl')
+  const root = new Command('twillctl')
     .description("twill's node-level debugging tool: answers from this node (kernel, IPAM store, nft, conflists, the agent's files)")
     .version(version)
-    .option('--json', 'machine-readable output (stable keys)')
-    .addOption(new Option('--conf-dir <dir>', 'CNI config directory').default(DEFAULT_PATHS.confDir))
-    .addOption(new Option('--bin-dir <dir>', 'CNI bin directory').default(DEFAULT_PATHS.binDir))
-    .addOption(new Option('--run-dir <dir>', "twill's run directory").default(DEFAULT_PATHS.runDir))
-    .option('--ipam-dir <dir>', "IPAM data directory (default: each conflist's ipam.dataDir)")
+    .option('--json', 'machine-readable output (stable keys)');
+  return addPathOptions(root)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(twillctl --help lists the commands)');

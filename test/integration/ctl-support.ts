@@ -41,7 +41,7 @@ export class CtlDirs {
 
 /** `twillctl ARGS` inside the node namespace; --json output parsed. */
 export function ctl(node: string, dirs: CtlDirs, args: string[]): CtlRun {
-  const argv = ['netns', 'exec', node, join(DIST, 'twillctl'), '--conf-dir', dirs.confDir, '--bin-dir', DIST, '--run-dir', dirs.runDir, ...args];
+  const argv = ['netns', 'exec', node, join(DIST, 'twillctl'), '--cni-conf-dir', dirs.confDir, '--cni-bin-dir', DIST, '--run-dir', dirs.runDir, ...args];
   const r = spawnSync('ip', argv, { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } });
   let json: any;
   try {
