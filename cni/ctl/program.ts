@@ -52,7 +52,9 @@ function rootCommand(io: Io, version: string): Command {
 function readCommands(program: Command, on: On): void {
   const network = (c: Command) => c.option('--network <name>', 'only this network');
   program.command('status').description('installed binaries, conflists, plugin STATUS, devices, agent readiness').action(on('status', (ctx) => cmdStatus(ctx)));
-  network(program.command('ls').description('networks and their pods')).action(on('ls', (ctx, c) => cmdLs(ctx, opts(c))));
+  network(program.command('ls').description('networks and their pods'))
+    .option('--wide', 'also the interface, host veth and netns (lines may pass 80 columns)', false)
+    .action(on('ls', (ctx, c) => cmdLs(ctx, opts(c))));
   network(program.command('inspect <pod>').description('one pod by container ID, pod name (namespace/name or name) or address')).action(
     on('inspect', (ctx, c) => cmdInspect(ctx, c.args[0], opts(c))),
   );

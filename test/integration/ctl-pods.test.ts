@@ -27,7 +27,8 @@ describeRoot('twillctl: pods, IPAM and gc against real state', () => {
     const ls = run(['ls']);
     expect(ls.code).toBe(0);
     expect(ls.stdout).toContain('network ctlnet (bridge twctl0, 1 pod)\nconflist ');
-    expect(ls.stdout).toMatch(/twillctl-\S+\s+shop\/web\s+eth0\s+10\.251\.7\.2\s+tw[0-9a-f]{12}\s+8080\/tcp/);
+    expect(ls.stdout).toMatch(/twillctl-\S+\s+shop\/web\s+10\.251\.7\.2\s+8080\/tcp/);
+    expect(run(['ls', '--wide']).stdout).toMatch(new RegExp(`twillctl-\\S+\\s+shop/web\\s+eth0\\s+10\\.251\\.7\\.2\\s+tw[0-9a-f]{12}\\s+/run/netns/${pod}\\s+8080/tcp`));
     expect(widest(ls.stdout.replace(/^conflist .*$/m, ''))).toBeLessThanOrEqual(80); // the test's conflist path is long
     const lsJson = run(['ls', '--json']).json;
     expect(lsJson.pods).toEqual([
