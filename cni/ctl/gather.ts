@@ -5,7 +5,7 @@
 import { nftListElements } from '../host/nft';
 import { netnsKind } from '../host/netns-kind';
 import type { Ctx } from './context';
-import { podRecords, type PodRecord } from './pods';
+import { MIN_LEAK_AGE_MS, podRecords, type PodRecord } from './pods';
 import { loadConfDir, twillNetworks, type ConfFile } from './read/conflists';
 import { readIpam, type NetworkIpam } from './read/ipam';
 import { readLinks, type KernelLink } from './read/kernel';
@@ -18,9 +18,15 @@ export interface NodeView {
   pods: PodRecord[];
 }
 
-export async function gatherNode(ctx: Ctx, network?: string): Promise<NodeView> {
+export interface GatherOptions {
+  network?: string;
+  /** Reservations younger than this are not called leaked (default MIN_LEAK_AGE_MS). */
+  minAgeMs?: number;
+}
+
+export async function gatherNode(ctx: Ctx, o: GatherOptions = {}): Promise<NodeView> {
   const files = loadConfDir(ctx.paths.confDir);
-  const networks = twillNetworks(files, network);
+  const networks = twillNetworks(files, o.network);
   const links = await readLinks(ctx);
   const names = new Set(links.map((l) => l.ifname));
   const ports = nftListElements(ctx.run, 'inet', 'twill')
@@ -28,6 +34,7 @@ export async function gatherNode(ctx: Ctx, network?: string): Promise<NodeView> 
     .map((e) => ({ key: e.key, comment: e.comment! }));
   const ipam = networks.map((f) => readIpam(f, ctx.paths.ipamDir));
   const netnsAlive = (path: string) => netnsKind(path) === 'netns';
-  const pods = ipam.flatMap((n) => podRecords({ network: n.network, reservations: n.reservations, links: names, netnsAlive, ports }));
+  const age = { now: Date.now(), minAgeMs: o.minAgeMs ?? MIN_LEAK_AGE_MS };
+  const pods = ipam.flatMap((n) => podRecords({ network: n.network, reservations: n.reservations, links: names, netnsAlive, ports, ...age }));
   return { files, networks, ipam, links, pods };
 }

@@ -2,7 +2,9 @@
  * Pods as twillctl shows them (pure): an attachment's reservations joined with its host veth
  * (named from container ID and interface, cni/plugin/names.ts), its namespace and its published
  * ports (nft elements tagged "<veth> <network>"). A reservation is leaked when nothing of its pod
- * is left on the node: no host veth and no live namespace, or no attachment holding it.
+ * is left on the node: no host veth and no live namespace, or no attachment holding it; and it is
+ * older than `minAgeMs`: an ADD in flight has reserved its address before it creates the veth and
+ * links its entry, so a young reservation looks leaked for a moment.
  */
 import { hostVethName } from '../plugin/names';
 import type { Reservation } from './read/ipam';
@@ -25,6 +27,10 @@ export interface PodRecord {
   netnsPresent: boolean;
   ports: string[];
   leaked: boolean;
+  /** Would be leaked, but younger than the minimum age (an ADD in flight, most likely). */
+  settling: boolean;
+  /** When its first reservation was made (ISO), null when unknown. */
+  reservedAt: string | null;
 }
 
 export interface PodFacts {
@@ -33,7 +39,13 @@ export interface PodFacts {
   links: ReadonlySet<string>;
   netnsAlive: (path: string) => boolean;
   ports: PortRecord[];
+  /** Now, and the age below which a reservation is not called leaked (ms). */
+  now: number;
+  minAgeMs: number;
 }
+
+/** The default of --min-age: far longer than an ADD takes, far shorter than a leak matters. */
+export const MIN_LEAK_AGE_MS = 60_000;
 
 /** "tcp . 8080" → "8080/tcp"; with a host address "10.0.0.1:8080/tcp". */
 export function portText(key: string): string {
@@ -48,6 +60,10 @@ function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
   const vethPresent = f.links.has(hostVeth);
   const netnsPresent = r.netns !== '' && f.netnsAlive(r.netns);
   const tag = `${hostVeth} ${f.network}`;
+  const orphaned = group.some((g) => !g.held) || (!vethPresent && !netnsPresent);
+  const times = group.map((g) => g.reservedAt).filter((t): t is number => t !== null);
+  // Unknown age (the file went meanwhile): not young.
+  const young = times.length > 0 && f.now - Math.max(...times) < f.minAgeMs;
   return {
     network: f.network,
     containerId: r.containerId,
@@ -59,7 +75,9 @@ function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
     vethPresent,
     netnsPresent,
     ports: [...new Set(f.ports.filter((p) => p.comment === tag).map((p) => portText(p.key)))].sort(), // one per family: shown once
-    leaked: group.some((g) => !g.held) || (!vethPresent && !netnsPresent),
+    leaked: orphaned && !young,
+    settling: orphaned && young,
+    reservedAt: times.length ? new Date(Math.min(...times)).toISOString() : null,
   };
 }
 

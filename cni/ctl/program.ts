@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, type Ctx, type Io, type Report } from './context';
 import { bashCompletion } from './completion';
 import { addPathOptions } from './path-options';
-import { UsageError } from './exec/options';
+import { UsageError, parseSeconds } from './exec/options';
+import { MIN_LEAK_AGE_MS } from './pods';
 import { cmdAttach, type AttachOptions } from './commands/attach';
 import type { ChainCommand } from './exec/chain';
 import { cmdDoctor } from './commands/doctor';
@@ -58,10 +59,13 @@ function readCommands(program: Command, on: On): void {
   network(program.command('inspect <pod>').description('one pod by container ID, pod name (namespace/name or name) or address')).action(
     on('inspect', (ctx, c) => cmdInspect(ctx, c.args[0], opts(c))),
   );
-  network(program.command('ipam').description('per range: size, used, free, last; leaked reservations')).action(on('ipam', (ctx, c) => cmdIpam(ctx, opts(c))));
-  network(program.command('gc').description('release leaked reservations (dry run unless --yes)'))
+  const minAge = (c: Command) =>
+    c.option('--min-age <seconds>', 'a reservation younger than this is not leaked: its ADD may still run', String(MIN_LEAK_AGE_MS / 1000));
+  const gatherOpts = (c: Command) => ({ network: opts(c).network as string | undefined, minAgeMs: parseSeconds('--min-age', opts(c).minAge) * 1000 });
+  minAge(network(program.command('ipam').description('per range: size, used, free, last; leaked reservations'))).action(on('ipam', (ctx, c) => cmdIpam(ctx, gatherOpts(c))));
+  minAge(network(program.command('gc').description('release leaked reservations (dry run unless --yes)')))
     .option('--yes', 'really release them', false)
-    .action(on('gc', (ctx, c) => cmdGc(ctx, { network: opts(c).network, yes: opts(c).yes === true })));
+    .action(on('gc', (ctx, c) => cmdGc(ctx, { ...gatherOpts(c), yes: opts(c).yes === true })));
   network(program.command('peers').description('remote nodes: subnet, VTEP MAC, underlay, and kernel drift')).action(on('peers', (ctx, c) => cmdPeers(ctx, opts(c))));
   program.command('doctor').description('common node problems, each with its fix').action(on('doctor', (ctx) => cmdDoctor(ctx)));
 }

@@ -5,7 +5,7 @@ const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.lengt
 
 const pod = (o: Partial<PodRecord>): PodRecord => ({
   network: 'pods', containerId: '3f9a1c07d2e84b6c9e1d55aa', ifname: 'eth0', pod: 'shop/web', netns: '/run/netns/cni-5f1e0c2a',
-  ips: ['10.244.1.2', 'fd00:244:1::2'], hostVeth: 'tw42049c1ba547', vethPresent: true, netnsPresent: true, ports: ['8080/tcp'], leaked: false, ...o,
+  ips: ['10.244.1.2', 'fd00:244:1::2'], hostVeth: 'tw42049c1ba547', vethPresent: true, netnsPresent: true, ports: ['8080/tcp'], leaked: false, settling: false, reservedAt: null, ...o,
 });
 
 describe('twillctl ls table', () => {

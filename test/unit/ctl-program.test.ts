@@ -24,6 +24,7 @@ describe('twillctl command line', () => {
     expect((await cli(['inspect'])).code).toBe(2);
     expect((await cli(['add', 'net'])).code).toBe(2);
     expect((await cli(['completion', 'zsh'])).code).toBe(2);
+    expect(await cli(['ipam', '--min-age', 'soon'])).toMatchObject({ code: 2, err: expect.stringContaining('--min-age: not a number of seconds') });
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     for (const c of ['status', 'ls', 'inspect', 'ipam', 'gc', 'peers', 'doctor', 'add', 'check', 'del', 'completion']) expect(help.out).toContain(`  ${c}`);
@@ -37,7 +38,8 @@ describe('twillctl command line', () => {
     expect(code).toBe(0);
     expect(out).toContain('complete -F _twillctl twillctl');
     expect(out).toMatch(/add\) opts="--ports --ip --pod --args --ifname --container-id --help --json --cni-conf-dir --cni-bin-dir --run-dir --ipam-data-dir"/);
-    expect(out).toMatch(/gc\) opts="--network --yes --help/);
+    expect(out).toMatch(/gc\) opts="--network --min-age --yes --help/);
+    expect(out).toMatch(/ls\) opts="--network --wide --help/);
     expect(out).not.toMatch(/--conf-dir|--bin-dir|--ipam-dir/); // the old spellings work but are not offered
   });
 

@@ -30,7 +30,7 @@ function interfacesText(ifaces: Array<{ name: string; mac: string; mtu: number; 
 }
 
 export async function cmdInspect(ctx: Ctx, query: string, o: { network?: string }): Promise<Report> {
-  const view = await gatherNode(ctx, o.network);
+  const view = await gatherNode(ctx, { network: o.network });
   const found = view.pods.filter((p) => podMatches(p, query));
   if (!found.length) throw new UsageError(`no pod on this node matches "${query}" (container ID, pod name or address)`);
   if (found.length > 1) throw new UsageError(`"${query}" matches ${found.length} attachments: ${found.map((p) => `${p.containerId}/${p.ifname}`).join(', ')}`);
@@ -46,7 +46,7 @@ export async function cmdInspect(ctx: Ctx, query: string, o: { network?: string 
       ['pod', p.pod || '-'],
       ['network', p.network],
       ['netns', `${p.netns || '-'}${p.netnsPresent ? '' : ' (gone)'}`],
-      ['reservation', `${p.ips.join(', ')}${p.leaked ? ' (LEAKED)' : ''}`],
+      ['reservation', `${p.ips.join(', ')}${p.leaked ? ' (LEAKED)' : p.settling ? ' (no veth yet: an ADD in flight?)' : ''}${p.reservedAt ? `, made ${p.reservedAt}` : ''}`],
       ['host veth', veth.present ? `${veth.name} on ${veth.bridge ?? '-'}, ${veth.state}, mtu ${veth.mtu}, hairpin ${veth.hairpin ? 'on' : 'off'}` : `${veth.name} (gone)`],
       ['ports', p.ports.join(', ') || '-'],
     ]) +

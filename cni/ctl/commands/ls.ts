@@ -43,7 +43,7 @@ export function podTable(pods: PodRecord[], o: { wide: boolean }): string {
 }
 
 export async function cmdLs(ctx: Ctx, o: { network?: string; wide?: boolean }): Promise<Report> {
-  const view = await gatherNode(ctx, o.network);
+  const view = await gatherNode(ctx, { network: o.network });
   const networks = view.networks.map((f) => ({ network: f.network!, file: f.file, bridge: f.twill!.bridge, pods: view.pods.filter((p) => p.network === f.network).length }));
   // One table per network, headed by its bridge and conflist: a network column would take the pod name's room.
   const text = networks
