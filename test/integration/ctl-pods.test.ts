@@ -44,6 +44,15 @@ describeRoot('twillctl: pods, IPAM and gc against real state', () => {
     expect(inspect.stdout).toMatch(/eth0\s+0a:58:0a:fb:07:02\s+1500\s+10\.251\.7\.2\/24/);
     expect(inspect.stdout).toMatch(/host veth:\s+tw[0-9a-f]{12} on twctl0, UP/);
     expect(inspect.stdout).toContain('10.251.7.0/24 dev eth0');
+    expect(inspect.stdout).toMatch(/ports:\s+8080\/tcp → 10\.251\.7\.2:80\n/);
+    expect(inspect.stdout).toContain('NAT (nftables, table inet twill):');
+    expect(inspect.stdout).toMatch(/hostports4\s+tcp \. 8080 : 10\.251\.7\.2 \. 80/);
+    expect(inspect.stdout).toMatch(/prerouting\s+fib daddr type local dnat ip to meta l4proto \. th dport map\s+@hostports4\n/);
+    expect(widest(inspect.stdout)).toBeLessThanOrEqual(80);
+    const natJson = run(['inspect', 'web', '--json']).json;
+    expect(natJson.portMappings).toEqual([{ tag: expect.stringMatching(/^tw[0-9a-f]{12} ctlnet$/), family: 4, protocol: 'tcp', hostPort: 8080, target: '10.251.7.2:80' }]);
+    expect(natJson.nat.backend).toBe('nftables');
+    expect(natJson.nat.rules).toContainEqual({ where: 'pods4', text: '10.251.7.0/24' });
     expect(run(['inspect', 'nobody']).code).toBe(2);
 
     expect(run(['check', 'ctlnet', pod]).code).toBe(0);

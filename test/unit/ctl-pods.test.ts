@@ -1,4 +1,4 @@
-import { MIN_LEAK_AGE_MS, podMatches, podRecords, portText } from '../../cni/ctl/pods';
+import { MIN_LEAK_AGE_MS, podMatches, podRecords } from '../../cni/ctl/pods';
 import { leakReason } from '../../cni/ctl/commands/ipam';
 import { hostVethName } from '../../cni/plugin/names';
 import type { Reservation } from '../../cni/ctl/read/ipam';
@@ -8,7 +8,12 @@ const res = (o: Partial<Reservation>): Reservation => ({ ip: '10.0.0.2', set: 0,
 
 describe('twillctl pod records', () => {
   const veth = hostVethName('abc123456789ff', 'eth0');
-  const base = { network: 'pods', links: new Set([veth]), netnsAlive: (p: string) => p === '/run/netns/p1', ports: [{ key: 'tcp . 8080', comment: `${veth} pods` }, { key: '10.1.1.1 . udp . 53', comment: `${veth} pods` }, { key: 'tcp . 9', comment: `${veth} other` }], now: NOW, minAgeMs: MIN_LEAK_AGE_MS };
+  const base = { network: 'pods', links: new Set([veth]), netnsAlive: (p: string) => p === '/run/netns/p1', ports: [
+    { tag: `${veth} pods`, family: 4 as const, protocol: 'tcp', hostPort: 8080, target: '10.0.0.2:80' },
+    { tag: `${veth} pods`, family: 6 as const, protocol: 'tcp', hostPort: 8080, target: '[fd00::2]:80' },
+    { tag: `${veth} pods`, family: 4 as const, protocol: 'udp', hostPort: 53, hostIP: '10.1.1.1', target: '10.0.0.2:53' },
+    { tag: `${veth} other`, family: 4 as const, protocol: 'tcp', hostPort: 9, target: '10.0.0.7:9' },
+  ], now: NOW, minAgeMs: MIN_LEAK_AGE_MS };
 
   test('an attachment joins its reservations (one per family), host veth and ports', () => {
     const [p] = podRecords({ ...base, reservations: [res({}), res({ ip: 'fd00::2', set: 1 })] });
@@ -48,7 +53,6 @@ describe('twillctl pod records', () => {
     const [p] = podRecords({ ...base, reservations: [res({})] });
     for (const q of ['abc123456789ff', 'abc123', 'shop/web', 'web', '10.0.0.2']) expect(podMatches(p, q)).toBe(true);
     for (const q of ['abc', 'shop/db', '10.0.0.3']) expect(podMatches(p, q)).toBe(false);
-    expect(portText('tcp . 80')).toBe('80/tcp');
   });
 });
 
