@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 
 function longOptions(cmd: Command): string[] {
-  return cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l) && l !== '--version');
+  // Hidden options (the older path spellings) still work but are not offered.
+  return cmd.options.filter((o) => !o.hidden).map((o) => o.long).filter((l): l is string => Boolean(l) && l !== '--version');
 }
 
 export function bashCompletion(program: Command): string {

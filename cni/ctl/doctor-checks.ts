@@ -6,6 +6,7 @@ import { cidrContains, parseCidr } from '../../ipam/net/cidr';
 import { parseIp } from '../../ipam/net/ip';
 import type { BinaryInfo } from './read/binaries';
 import { getsStatusAndGc, type ConfFile } from './read/conflists';
+import { checkRules, type FirewallFacts } from './rules-check';
 
 export interface Check {
   id: string;
@@ -31,8 +32,8 @@ export interface DoctorFacts {
   runtimes: string[];
   files: ConfFile[];
   networks: NetworkFacts[];
-  /** undefined: nft not available. */
-  nft?: { table: boolean; chains: number; bridges: string[] };
+  /** twill's rules, from the backend the node uses. */
+  firewall: FirewallFacts;
 }
 
 const pass = (id: string, detail: string): Check => ({ id, ok: true, detail, fix: '' });
@@ -82,7 +83,7 @@ export function checkBridgeAddresses(f: DoctorFacts): Check[] {
   });
 }
 
-function rangeSubnetsOf(conf: ConfFile): string[] {
+export function rangeSubnetsOf(conf: ConfFile): string[] {
   const ranges = (conf.twill!.ipam.ranges ?? []) as Array<Array<{ subnet?: string }>>;
   const out = ranges.flat().map((r) => r.subnet).filter((s): s is string => typeof s === 'string');
   return out.length ? out : typeof conf.twill!.ipam.subnet === 'string' ? [conf.twill!.ipam.subnet] : [];
@@ -127,21 +128,9 @@ export function checkOffload(f: DoctorFacts): Check[] {
   });
 }
 
-/** twill's table, chains and bridges: gone while networks have bridges means someone flushed the ruleset. */
-export function checkRules(f: DoctorFacts): Check[] {
-  if (!f.nft) return [pass('rules', 'nft not available: iptables rules not checked')];
-  const bridges = f.networks.filter((n) => n.bridgeAddresses !== null).map((n) => n.conf.twill!.bridge);
-  if (!bridges.length) return [pass('rules', 'no twill bridge yet')];
-  const fix = 'rules come back with the next ADD on the network (the plugin trusts its marker for a minute); find what flushes them (nft flush ruleset, firewalld reload, iptables-restore without --noflush)';
-  if (!f.nft.table || f.nft.chains < 4) return [fail('rules', `table inet twill is ${f.nft.table ? 'missing chains' : 'gone'}: no NAT, no published ports, no isolation`, fix)];
-  const missing = bridges.filter((b) => !f.nft!.bridges.includes(b));
-  if (missing.length) return [fail('rules', `bridges ${missing.join(', ')} missing from set inet twill bridges`, fix)];
-  return [pass('rules', `table inet twill in place for ${bridges.join(', ')}`)];
-}
-
 export function runChecks(f: DoctorFacts): Check[] {
   return [
     checkForwarding(f), checkBrNetfilter(f), ...checkBinaries(f), ...checkConflistVersions(f), ...checkShadowing(f),
-    ...checkBridgeAddresses(f), ...checkMtu(f), ...checkOffload(f), ...checkRules(f),
+    ...checkBridgeAddresses(f), ...checkMtu(f), ...checkOffload(f), ...checkRules(f, (n) => rangeSubnetsOf(n.conf)),
   ];
 }

@@ -1,33 +1,43 @@
 /**
  * One read of what ls, inspect, ipam and gc need: twill's networks from the config directory,
- * each one's IPAM store, the node's links and published ports, joined into pod records.
+ * each one's IPAM store, the node's links and NAT state (either backend), joined into pod records.
  */
-import { nftListElements } from '../host/nft';
 import { netnsKind } from '../host/netns-kind';
 import type { Ctx } from './context';
-import { podRecords, type PodRecord } from './pods';
+import { portMappings } from './nat';
+import { MIN_LEAK_AGE_MS, podRecords, type PodRecord } from './pods';
 import { loadConfDir, twillNetworks, type ConfFile } from './read/conflists';
 import { readIpam, type NetworkIpam } from './read/ipam';
 import { readLinks, type KernelLink } from './read/kernel';
+import { readNat, type NatState } from './read/nat';
 
 export interface NodeView {
   files: ConfFile[];
   networks: ConfFile[];
   ipam: NetworkIpam[];
   links: KernelLink[];
+  nat: NatState;
   pods: PodRecord[];
 }
 
-export async function gatherNode(ctx: Ctx, network?: string): Promise<NodeView> {
+export interface GatherOptions {
+  network?: string;
+  /** Reservations younger than this are not called leaked (default MIN_LEAK_AGE_MS). */
+  minAgeMs?: number;
+  /** Also read the NAT rules' text (inspect). */
+  natRules?: boolean;
+}
+
+export async function gatherNode(ctx: Ctx, o: GatherOptions = {}): Promise<NodeView> {
   const files = loadConfDir(ctx.paths.confDir);
-  const networks = twillNetworks(files, network);
+  const networks = twillNetworks(files, o.network);
   const links = await readLinks(ctx);
   const names = new Set(links.map((l) => l.ifname));
-  const ports = nftListElements(ctx.run, 'inet', 'twill')
-    .filter((e) => e.map.startsWith('hostports') && e.comment !== undefined)
-    .map((e) => ({ key: e.key, comment: e.comment! }));
+  const nat = await readNat(ctx, { rules: o.natRules === true });
+  const ports = portMappings(nat);
   const ipam = networks.map((f) => readIpam(f, ctx.paths.ipamDir));
   const netnsAlive = (path: string) => netnsKind(path) === 'netns';
-  const pods = ipam.flatMap((n) => podRecords({ network: n.network, reservations: n.reservations, links: names, netnsAlive, ports }));
-  return { files, networks, ipam, links, pods };
+  const age = { now: Date.now(), minAgeMs: o.minAgeMs ?? MIN_LEAK_AGE_MS };
+  const pods = ipam.flatMap((n) => podRecords({ network: n.network, reservations: n.reservations, links: names, netnsAlive, ports, ...age }));
+  return { files, networks, ipam, links, nat, pods };
 }

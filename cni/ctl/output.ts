@@ -8,21 +8,31 @@ export const WIDTH = 80;
 const GAP = 2;
 const MIN_COLUMN = 6;
 
+/** How a table may be fitted. */
+export interface FitOptions {
+  /** Columns never narrowed (pod names, IDs, addresses: cut, they cannot be searched for). */
+  whole?: readonly number[];
+  width?: number;
+}
+
 /**
  * Column widths that fit `width`: natural widths, the widest shrunk one step at a time; first
  * only columns wider than their longest word (prose wraps, names and addresses stay whole),
- * then any column.
+ * then any column but the `whole` ones. When only whole columns are left, the table is wider
+ * than `width` rather than cutting them (as kubectl does).
  */
-export function fitWidths(rows: string[][], width = WIDTH): number[] {
+export function fitWidths(rows: string[][], o: FitOptions = {}): number[] {
+  const width = o.width ?? WIDTH;
   const cols = Math.max(0, ...rows.map((r) => r.length));
   const widths = Array.from({ length: cols }, (_, i) => Math.max(1, ...rows.map((r) => longest(r[i] ?? '', /\n/))));
   const words = Array.from({ length: cols }, (_, i) => Math.max(1, ...rows.map((r) => longest(r[i] ?? '', /\s/))));
+  const shrinkable = widths.map((_, i) => !(o.whole ?? []).includes(i));
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (cols - 1);
   while (total() > width) {
-    const candidates = widths.map((w, i) => (w > words[i] ? w : 0));
-    const pool = Math.max(...candidates) > 0 ? candidates : widths;
+    const candidates = widths.map((w, i) => (shrinkable[i] && w > words[i] ? w : 0));
+    const pool = Math.max(...candidates) > 0 ? candidates : widths.map((w, i) => (shrinkable[i] ? w : 0));
     const widest = pool.indexOf(Math.max(...pool));
-    if (widths[widest] <= MIN_COLUMN) break;
+    if (pool[widest] <= MIN_COLUMN) break;
     widths[widest] -= 1;
   }
   return widths;
@@ -37,10 +47,10 @@ const NO_BORDER = {
   'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '.repeat(GAP),
 };
 
-/** A table with a header row; every line at most 80 columns. */
-export function table(head: string[], rows: string[][]): string {
+/** A table with a header row; every line at most 80 columns unless `whole` columns need more. */
+export function table(head: string[], rows: string[][], fit: FitOptions = {}): string {
   if (!rows.length) return `${head.join('  ')}\n(none)\n`;
-  const colWidths = fitWidths([head, ...rows]);
+  const colWidths = fitWidths([head, ...rows], fit);
   const t = new Table({
     head,
     colWidths,

@@ -1,17 +1,14 @@
 /**
  * Pods as twillctl shows them (pure): an attachment's reservations joined with its host veth
  * (named from container ID and interface, cni/plugin/names.ts), its namespace and its published
- * ports (nft elements tagged "<veth> <network>"). A reservation is leaked when nothing of its pod
- * is left on the node: no host veth and no live namespace, or no attachment holding it.
+ * ports (DNAT map elements or rules tagged "<veth> <network>", nat.ts). A reservation is leaked when nothing of its pod
+ * is left on the node: no host veth and no live namespace, or no attachment holding it; and it is
+ * older than `minAgeMs`: an ADD in flight has reserved its address before it creates the veth and
+ * links its entry, so a young reservation looks leaked for a moment.
  */
-import { hostVethName } from '../plugin/names';
+import { hostVethName, ownerTag } from '../plugin/names';
+import { hostText, type PortMapping } from './nat';
 import type { Reservation } from './read/ipam';
-
-export interface PortRecord {
-  /** "tcp . 8080" or "10.0.0.1 . tcp . 8080" as nft keys it. */
-  key: string;
-  comment: string;
-}
 
 export interface PodRecord {
   network: string;
@@ -25,6 +22,10 @@ export interface PodRecord {
   netnsPresent: boolean;
   ports: string[];
   leaked: boolean;
+  /** Would be leaked, but younger than the minimum age (an ADD in flight, most likely). */
+  settling: boolean;
+  /** When its first reservation was made (ISO), null when unknown. */
+  reservedAt: string | null;
 }
 
 export interface PodFacts {
@@ -32,22 +33,26 @@ export interface PodFacts {
   reservations: Reservation[];
   links: ReadonlySet<string>;
   netnsAlive: (path: string) => boolean;
-  ports: PortRecord[];
+  /** Every published port of the node (either backend). */
+  ports: PortMapping[];
+  /** Now, and the age below which a reservation is not called leaked (ms). */
+  now: number;
+  minAgeMs: number;
 }
 
-/** "tcp . 8080" → "8080/tcp"; with a host address "10.0.0.1:8080/tcp". */
-export function portText(key: string): string {
-  const parts = key.split(' . ');
-  const [proto, port] = parts.slice(-2);
-  return parts.length > 2 ? `${parts[0]}:${port}/${proto}` : `${port}/${proto}`;
-}
+/** The default of --min-age: far longer than an ADD takes, far shorter than a leak matters. */
+export const MIN_LEAK_AGE_MS = 60_000;
 
 function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
   const r = group[0];
   const hostVeth = hostVethName(r.containerId, r.ifname);
   const vethPresent = f.links.has(hostVeth);
   const netnsPresent = r.netns !== '' && f.netnsAlive(r.netns);
-  const tag = `${hostVeth} ${f.network}`;
+  const tag = ownerTag(hostVeth, f.network);
+  const orphaned = group.some((g) => !g.held) || (!vethPresent && !netnsPresent);
+  const times = group.map((g) => g.reservedAt).filter((t): t is number => t !== null);
+  // Unknown age (the file went meanwhile): not young.
+  const young = times.length > 0 && f.now - Math.max(...times) < f.minAgeMs;
   return {
     network: f.network,
     containerId: r.containerId,
@@ -58,8 +63,10 @@ function recordOf(f: PodFacts, group: Reservation[]): PodRecord {
     hostVeth,
     vethPresent,
     netnsPresent,
-    ports: [...new Set(f.ports.filter((p) => p.comment === tag).map((p) => portText(p.key)))].sort(), // one per family: shown once
-    leaked: group.some((g) => !g.held) || (!vethPresent && !netnsPresent),
+    ports: [...new Set(f.ports.filter((p) => p.tag === tag).map(hostText))].sort(), // one per family: shown once
+    leaked: orphaned && !young,
+    settling: orphaned && young,
+    reservedAt: times.length ? new Date(Math.min(...times)).toISOString() : null,
   };
 }
 

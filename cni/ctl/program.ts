@@ -3,10 +3,12 @@
  * every command, exit codes 0 ok / 1 problems found / 2 usage. Each command is a function
  * returning a Report; this file only wires them and prints.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_PATHS, EXIT, type Ctx, type Io, type Report } from './context';
+import { Command, CommanderError } from 'commander';
+import { EXIT, type Ctx, type Io, type Report } from './context';
 import { bashCompletion } from './completion';
-import { UsageError } from './exec/options';
+import { addPathOptions } from './path-options';
+import { UsageError, parseSeconds } from './exec/options';
+import { MIN_LEAK_AGE_MS } from './pods';
 import { cmdAttach, type AttachOptions } from './commands/attach';
 import type { ChainCommand } from './exec/chain';
 import { cmdDoctor } from './commands/doctor';
@@ -37,14 +39,11 @@ type On = (name: string, f: Action) => (...args: unknown[]) => Promise<void>;
 const opts = (cmd: Command) => cmd.opts() as Record<string, any>;
 
 function rootCommand(io: Io, version: string): Command {
-  return new Command('twillctl')
+  const root = new Command('twillctl')
     .description("twill's node-level debugging tool: answers from this node (kernel, IPAM store, nft, conflists, the agent's files)")
     .version(version)
-    .option('--json', 'machine-readable output (stable keys)')
-    .addOption(new Option('--conf-dir <dir>', 'CNI config directory').default(DEFAULT_PATHS.confDir))
-    .addOption(new Option('--bin-dir <dir>', 'CNI bin directory').default(DEFAULT_PATHS.binDir))
-    .addOption(new Option('--run-dir <dir>', "twill's run directory").default(DEFAULT_PATHS.runDir))
-    .option('--ipam-dir <dir>', "IPAM data directory (default: each conflist's ipam.dataDir)")
+    .option('--json', 'machine-readable output (stable keys)');
+  return addPathOptions(root)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(twillctl --help lists the commands)');
@@ -54,14 +53,19 @@ function rootCommand(io: Io, version: string): Command {
 function readCommands(program: Command, on: On): void {
   const network = (c: Command) => c.option('--network <name>', 'only this network');
   program.command('status').description('installed binaries, conflists, plugin STATUS, devices, agent readiness').action(on('status', (ctx) => cmdStatus(ctx)));
-  network(program.command('ls').description('networks and their pods')).action(on('ls', (ctx, c) => cmdLs(ctx, opts(c))));
+  network(program.command('ls').description('networks and their pods'))
+    .option('--wide', 'also the interface, host veth and netns (lines may pass 80 columns)', false)
+    .action(on('ls', (ctx, c) => cmdLs(ctx, opts(c))));
   network(program.command('inspect <pod>').description('one pod by container ID, pod name (namespace/name or name) or address')).action(
     on('inspect', (ctx, c) => cmdInspect(ctx, c.args[0], opts(c))),
   );
-  network(program.command('ipam').description('per range: size, used, free, last; leaked reservations')).action(on('ipam', (ctx, c) => cmdIpam(ctx, opts(c))));
-  network(program.command('gc').description('release leaked reservations (dry run unless --yes)'))
+  const minAge = (c: Command) =>
+    c.option('--min-age <seconds>', 'a reservation younger than this is not leaked: its ADD may still run', String(MIN_LEAK_AGE_MS / 1000));
+  const gatherOpts = (c: Command) => ({ network: opts(c).network as string | undefined, minAgeMs: parseSeconds('--min-age', opts(c).minAge) * 1000 });
+  minAge(network(program.command('ipam').description('per range: size, used, free, last; leaked reservations'))).action(on('ipam', (ctx, c) => cmdIpam(ctx, gatherOpts(c))));
+  minAge(network(program.command('gc').description('release leaked reservations (dry run unless --yes)')))
     .option('--yes', 'really release them', false)
-    .action(on('gc', (ctx, c) => cmdGc(ctx, { network: opts(c).network, yes: opts(c).yes === true })));
+    .action(on('gc', (ctx, c) => cmdGc(ctx, { ...gatherOpts(c), yes: opts(c).yes === true })));
   network(program.command('peers').description('remote nodes: subnet, VTEP MAC, underlay, and kernel drift')).action(on('peers', (ctx, c) => cmdPeers(ctx, opts(c))));
   program.command('doctor').description('common node problems, each with its fix').action(on('doctor', (ctx) => cmdDoctor(ctx)));
 }

@@ -40,10 +40,7 @@ export interface Firewall {
   state(): FirewallState;
 }
 
-/** The tag on a pod's published ports: its host veth (unique per attachment) and network. nft comments hold 128 bytes. */
-export function ownerTag(hostVeth: string, network: string): string {
-  return `${hostVeth} ${network}`.slice(0, 128);
-}
+export { ownerTag } from './names';
 
 /** How long a marker is trusted: rules flushed behind twill's back come back within this. */
 const MARKER_TTL_MS = 60_000;

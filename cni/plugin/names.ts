@@ -22,6 +22,15 @@ export function hostVethName(containerId: string, ifname: string): string {
   return `tw${fnv64(`${containerId}\0${ifname}`).slice(0, 12)}`;
 }
 
+/**
+ * The tag on a pod's published ports and its veth's alias: its host veth (unique per attachment)
+ * and network. nft comments hold 128 bytes. Here, not in firewall.ts, so twillctl finds a pod's
+ * ports without bundling the firewall.
+ */
+export function ownerTag(hostVeth: string, network: string): string {
+  return `${hostVeth} ${network}`.slice(0, 128);
+}
+
 export const HOST_VETH_PATTERN = /^tw[0-9a-f]{12}$/;
 
 /** A locally administered unicast MAC from a seed: stable, so a bridge keeps its MAC as ports come and go. */

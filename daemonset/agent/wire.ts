@@ -17,6 +17,7 @@ import { ReconcileLoop } from './loop';
 import { controllerHooks, informerHooks } from './metrics-hooks';
 import { NetworkControllers } from './networks';
 import { nodePorts } from './node-ports';
+import { cleanStaleNetworkFiles } from './stale-files';
 import { SubnetKeeper } from './subnets';
 
 export interface RunningAgent {
@@ -39,6 +40,7 @@ function poolsOf(net: NetworkSettings, index: number) {
 
 export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const { config, logger } = o;
+  await cleanStaleNetworkFiles(config, logger);
   const env = config.kubeconfig ? { ...o.env, KUBECONFIG: config.kubeconfig } : o.env;
   const client = new ClientNodeKubeClient(loadKubeConfig({ env }));
   const metrics = createAgentMetrics({ version: o.version, node: config.nodeName });

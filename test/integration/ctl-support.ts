@@ -39,10 +39,12 @@ export class CtlDirs {
   }
 }
 
-/** `twillctl ARGS` inside the node namespace; --json output parsed. */
-export function ctl(node: string, dirs: CtlDirs, args: string[]): CtlRun {
-  const argv = ['netns', 'exec', node, join(DIST, 'twillctl'), '--conf-dir', dirs.confDir, '--bin-dir', DIST, '--run-dir', dirs.runDir, ...args];
-  const r = spawnSync('ip', argv, { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } });
+export const NODE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** `twillctl ARGS` inside the node namespace (PATH: `path`, also the plugins'); --json output parsed. */
+export function ctl(node: string, dirs: CtlDirs, args: string[], path = NODE_PATH): CtlRun {
+  const argv = ['netns', 'exec', node, join(DIST, 'twillctl'), '--cni-conf-dir', dirs.confDir, '--cni-bin-dir', DIST, '--run-dir', dirs.runDir, ...args];
+  const r = spawnSync('ip', argv, { encoding: 'utf8', timeout: 30_000, env: { PATH: path } });
   let json: any;
   try {
     json = JSON.parse(r.stdout);

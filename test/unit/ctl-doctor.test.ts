@@ -10,7 +10,7 @@ function facts(o: Partial<DoctorFacts> = {}): DoctorFacts {
     binaries: ['twill', 'twill-ipam', 'twillctl'].map((name) => ({ name, path: `/opt/cni/bin/${name}`, version: '0.1.0' })),
     runtimes: ['twill-bun-1.4.5'], files: [ours],
     networks: [{ conf: ours, bridgeAddresses: ['10.244.1.1/24'], vethMtus: [{ name: 'tw000000000001', mtu: 1450 }], overlay: { device: 'twill.1', deviceMtu: 1450, underlayMtu: 1500, underlayFamily: 4, offload: false } }],
-    nft: { table: true, chains: 4, bridges: ['tw0'] },
+    firewall: { backend: 'nftables', table: true, chains: 4, bridges: ['tw0'] },
     ...o,
   };
 }
@@ -57,9 +57,44 @@ describe('twillctl doctor checks', () => {
     const f = facts();
     f.networks[0].bridgeAddresses!.push('10.9.0.1/24');
     expect(failing(f)).toEqual([{ id: 'bridge tw0', fix: 'ip addr del 10.9.0.1/24 dev tw0' }]);
-    expect(failing(facts({ nft: { table: false, chains: 0, bridges: [] } })).map((c) => c.id)).toEqual(['rules']);
-    expect(failing(facts({ nft: { table: true, chains: 4, bridges: [] } })).map((c) => c.id)).toEqual(['rules']);
-    expect(failing(facts({ nft: undefined }))).toEqual([]);
+    expect(failing(facts({ firewall: { backend: 'nftables', table: false, chains: 0, bridges: [] } })).map((c) => c.id)).toEqual(['rules']);
+    expect(failing(facts({ firewall: { backend: 'nftables', table: true, chains: 4, bridges: [] } })).map((c) => c.id)).toEqual(['rules']);
+    expect(failing(facts({ firewall: { backend: 'none' } }))).toEqual([]);
+  });
+
+  // What cni/plugin/iptables-rules.ts puts in place for network pods on bridge tw0 (IPv4 only here).
+  const IPTABLES = {
+    family: 4 as const,
+    nat: [
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j TWILL-HOSTPORTS',
+      '-A OUTPUT -m addrtype --dst-type LOCAL -j TWILL-HOSTPORTS',
+      '-A POSTROUTING -j TWILL-POSTROUTING',
+      '-A TWILL-POSTROUTING -s 127.0.0.0/8 -m conntrack --ctstate DNAT -j MASQUERADE',
+      '-A TWILL-POSTROUTING -s 10.244.1.0/24 -o tw0 -m comment --comment "twill net tw0 pods" -m conntrack --ctstate DNAT -j MASQUERADE',
+    ],
+    filter: [
+      '-A FORWARD -j TWILL-FORWARD',
+      '-A TWILL-FORWARD -i tw0 ! -o tw0 -m comment --comment "twill net tw0 pods" -j TWILL-ISOLATE',
+      '-A TWILL-ISOLATE -o tw0 -m comment --comment "twill net tw0 pods" -j DROP',
+    ],
+  };
+
+  test('rules on the iptables backend: the jumps into TWILL-* and the network\'s own rules, per table', () => {
+    expect(failing(facts({ firewall: { backend: 'iptables', families: [IPTABLES] } }))).toEqual([]);
+    const flushed = { ...IPTABLES, nat: [], filter: [] }; // iptables -t nat -F; iptables -F
+    const check = runChecks(facts({ firewall: { backend: 'iptables', families: [flushed] } })).find((c) => c.id === 'rules')!;
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain('IPv4 nat: -A POSTROUTING -j TWILL-POSTROUTING');
+    expect(check.detail).toContain('IPv4 filter: rules of pods (comment "twill net tw0 pods")');
+    expect(check.fix).toContain('iptables-restore without --noflush');
+    const noJump = { ...IPTABLES, filter: IPTABLES.filter.slice(1) };
+    expect(runChecks(facts({ firewall: { backend: 'iptables', families: [noJump] } })).find((c) => c.id === 'rules')!.detail).toBe(
+      'iptables rules missing: IPv4 filter: -A FORWARD -j TWILL-FORWARD: no NAT, no published ports, no isolation',
+    );
+    // a dual-stack network on a node without ip6tables-save
+    const dual = conf('/etc/cni/net.d/10-pods.conflist', { cniVersion: '1.0.0', cniVersions: ['1.1.0'], name: 'pods', plugins: [{ type: 'twill', bridge: 'tw0', ipam: { ranges: [[{ subnet: '10.244.1.0/24' }], [{ subnet: 'fd00:244:1::/64' }]] } }] });
+    const f = facts({ files: [dual], networks: [{ conf: dual, bridgeAddresses: ['10.244.1.1/24'], vethMtus: [] }], firewall: { backend: 'iptables', families: [IPTABLES] } });
+    expect(runChecks(f).find((c) => c.id === 'rules')!.detail).toContain('IPv6: ip6tables-save not available');
   });
 
   test('a conflist too old for STATUS/GC; a config that sorts first or repeats our network', () => {

@@ -16,6 +16,15 @@ describe('twillctl tables', () => {
     expect(text).toContain('a long sentence');
   });
 
+  test('whole columns are never narrowed: the others give room, else the table grows past 80', () => {
+    const rows = [['POD', 'DETAIL'], ['default/' + 'p'.repeat(40), 'a long sentence '.repeat(6)]];
+    const widths = fitWidths(rows, { whole: [0] });
+    expect(widths[0]).toBe(48);
+    expect(widths[0] + 2 + widths[1]).toBe(80);
+    expect(fitWidths([['x'.repeat(70), 'y'.repeat(20)]], { whole: [0, 1] })).toEqual([70, 20]);
+    expect(fitWidths([['x'.repeat(90)]], { width: Infinity })).toEqual([90]);
+  });
+
   test('multi-line cells are aligned under their column; an empty table says (none)', () => {
     const text = table(['A', 'B'], [['x', '1\n2']]);
     expect(text.split('\n').slice(0, 3)).toEqual(['A  B', 'x  1', '   2']);

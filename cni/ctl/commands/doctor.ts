@@ -8,6 +8,8 @@ import { readBinaries } from '../read/binaries';
 import { loadConfDir, twillNetworks, type ConfFile } from '../read/conflists';
 import { readPeersFile } from '../read/files';
 import { addressesOf, checksumOffload, readLinks, type KernelLink } from '../read/kernel';
+import { readNat, type NatState } from '../read/nat';
+import type { FirewallFacts } from '../rules-check';
 
 async function networkFacts(ctx: Ctx, conf: ConfFile, links: KernelLink[]): Promise<NetworkFacts> {
   const bridge = links.find((l) => l.ifname === conf.twill!.bridge);
@@ -23,23 +25,12 @@ async function networkFacts(ctx: Ctx, conf: ConfFile, links: KernelLink[]): Prom
   return facts;
 }
 
-interface NftJson {
-  nftables: Array<{ chain?: unknown; set?: { name: string; elem?: unknown[] } }>;
-}
-
-async function nftFacts(ctx: Ctx): Promise<DoctorFacts['nft']> {
-  try {
-    await ctx.runAsync(['nft', '--version']);
-  } catch {
-    return undefined;
-  }
-  try {
-    const doc = JSON.parse((await ctx.runAsync(['nft', '-j', 'list', 'table', 'inet', 'twill'])).stdout) as NftJson;
-    const bridges = doc.nftables.find((i) => i.set?.name === 'bridges')?.set?.elem ?? [];
-    return { table: true, chains: doc.nftables.filter((i) => i.chain).length, bridges: bridges.map(String) };
-  } catch {
-    return { table: false, chains: 0, bridges: [] };
-  }
+/** The rules check's facts from the backend the node uses. */
+function firewallFacts(state: NatState): FirewallFacts {
+  if (state.backend === 'iptables') return { backend: 'iptables', families: state.families };
+  if (state.backend === 'none') return { backend: 'none' };
+  const nft = state.nft;
+  return { backend: 'nftables', table: nft !== null, chains: nft?.chains.length ?? 0, bridges: (nft?.entries ?? []).filter((e) => e.set === 'bridges').map((e) => e.key) };
 }
 
 export async function cmdDoctor(ctx: Ctx): Promise<Report> {
@@ -55,7 +46,7 @@ export async function cmdDoctor(ctx: Ctx): Promise<Report> {
     runtimes,
     files,
     networks,
-    nft: await nftFacts(ctx),
+    firewall: firewallFacts(await readNat(ctx, { rules: false })),
   };
   const checks = runChecks(facts);
   const failed = checks.filter((c) => !c.ok);

@@ -3,11 +3,11 @@
  * A dry run unless --yes; every release is logged on stderr.
  */
 import type { Ctx, Report } from '../context';
-import { gatherNode } from '../gather';
+import { gatherNode, type GatherOptions } from '../gather';
 import { table } from '../output';
 import { shortId, type PodRecord } from '../pods';
 import { Store } from '../../../ipam/store';
-import { leakReason } from './ipam';
+import { leakReason, settlingNote } from './ipam';
 import { removeCached } from '../exec/cache';
 
 function release(store: Store, p: PodRecord): void {
@@ -17,8 +17,8 @@ function release(store: Store, p: PodRecord): void {
   else for (const ip of p.ips) store.removeReservation(ip);
 }
 
-export async function cmdGc(ctx: Ctx, o: { network?: string; yes: boolean }): Promise<Report> {
-  const view = await gatherNode(ctx, o.network);
+export async function cmdGc(ctx: Ctx, o: GatherOptions & { yes: boolean }): Promise<Report> {
+  const view = await gatherNode(ctx, o);
   const leaked = view.pods.filter((p) => p.leaked);
   const released: PodRecord[] = [];
   const failures: string[] = [];
@@ -34,8 +34,10 @@ export async function cmdGc(ctx: Ctx, o: { network?: string; yes: boolean }): Pr
     }
   }
   const rows = leaked.map((p) => [p.network, p.ips.join('\n'), shortId(p.containerId), p.ifname, leakReason(p), released.includes(p) ? 'released' : o.yes ? 'FAILED' : 'would release']);
-  const text = table(['NETWORK', 'ADDRESSES', 'CONTAINER', 'IF', 'WHY', 'ACTION'], rows) + (o.yes || !leaked.length ? '' : '\ndry run: nothing changed (--yes releases them)\n');
+  const settling = view.pods.filter((p) => p.settling).length;
+  const dry = o.yes || !leaked.length ? '' : '\ndry run: nothing changed (--yes releases them)\n';
+  const text = table(['NETWORK', 'ADDRESSES', 'CONTAINER', 'IF', 'WHY', 'ACTION'], rows) + settlingNote(settling) + dry;
   const entries = leaked.map((p) => ({ network: p.network, ips: p.ips, containerId: p.containerId, ifname: p.ifname, why: leakReason(p), released: released.includes(p) }));
   const problems = o.yes ? failures.length : leaked.length;
-  return { data: { dryRun: !o.yes, leaked: entries, failures }, text, problems };
+  return { data: { dryRun: !o.yes, leaked: entries, settling, failures }, text, problems };
 }

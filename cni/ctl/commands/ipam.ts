@@ -1,6 +1,6 @@
 /** `twillctl ipam`: per range set size, use and hint; reservations nothing on the node uses any more. */
 import type { Ctx, Report } from '../context';
-import { gatherNode } from '../gather';
+import { gatherNode, type GatherOptions } from '../gather';
 import { table } from '../output';
 import { shortId, type PodRecord } from '../pods';
 
@@ -16,9 +16,15 @@ export function leakReason(p: PodRecord): string {
   return 'held by no attachment';
 }
 
-export async function cmdIpam(ctx: Ctx, o: { network?: string }): Promise<Report> {
-  const view = await gatherNode(ctx, o.network);
+/** Reservations that look leaked but are younger than --min-age: most likely an ADD in flight. */
+export function settlingNote(n: number): string {
+  return n ? `not counted: ${n} younger than --min-age (an ADD in flight, most likely)\n` : '';
+}
+
+export async function cmdIpam(ctx: Ctx, o: GatherOptions): Promise<Report> {
+  const view = await gatherNode(ctx, o);
   const leaked = view.pods.filter((p) => p.leaked);
+  const settling = view.pods.filter((p) => p.settling).length;
   const rangeRows = view.ipam.flatMap((n) =>
     n.error ? [[n.network, '-', n.error, '', '', '', '']] : n.ranges.map((r) => [n.network, String(r.set), r.subnets.join('\n'), countText(r.size), String(r.used), countText(r.free), r.lastReserved ?? '-']),
   );
@@ -26,8 +32,9 @@ export async function cmdIpam(ctx: Ctx, o: { network?: string }): Promise<Report
   const text =
     table(['NETWORK', 'SET', 'SUBNET', 'SIZE', 'USED', 'FREE', 'LAST'], rangeRows) +
     `\nleaked reservations: ${leaked.length}${leaked.length ? ' (twillctl gc --yes releases them)' : ''}\n` +
+    settlingNote(settling) +
     (leaked.length ? table(['NETWORK', 'ADDRESSES', 'CONTAINER', 'IF', 'POD', 'WHY'], leakRows) : '');
   const networks = view.ipam.map((n) => ({ network: n.network, dataDir: n.dataDir, ranges: n.ranges, error: n.error ?? null }));
   const leaks = leaked.map((p) => ({ network: p.network, ips: p.ips, containerId: p.containerId, ifname: p.ifname, pod: p.pod, why: leakReason(p) }));
-  return { data: { networks, leaked: leaks }, text, problems: leaked.length + view.ipam.filter((n) => n.error).length };
+  return { data: { networks, leaked: leaks, settling }, text, problems: leaked.length + view.ipam.filter((n) => n.error).length };
 }

@@ -61,3 +61,9 @@ export function cniArgs(o: ArgsInput): string {
   if (o.extra) parts.push(o.extra);
   return parts.join(';');
 }
+
+/** A whole number of seconds, 0 or more (an option's value). */
+export function parseSeconds(option: string, text: unknown): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new UsageError(`${option}: not a number of seconds: ${JSON.stringify(text)}`);
+  return Number(text);
+}

@@ -2,6 +2,8 @@
  * A network's IPAM store, read through the ipam/ library: per range set its size, use and
  * round-robin hint, and every reservation with the attachment, pod and netns it names.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NetConf } from '../../core/config';
 import { loadIpamConfig } from '../../../ipam/config';
 import { formatCidr } from '../../../ipam/net/cidr';
@@ -32,6 +34,8 @@ export interface Reservation {
   netns: string;
   /** False when no attachment's entry is this file: an orphan only GC frees. */
   held: boolean;
+  /** When the reservation was made (ms since the epoch): its file's mtime, as it is never rewritten. */
+  reservedAt: number | null;
 }
 
 export interface NetworkIpam {
@@ -68,7 +72,7 @@ export function readIpam(f: ConfFile, dataDir?: string): NetworkIpam {
   const reservations = ips.map((ip): Reservation => {
     const r = store.reservation(ip);
     const set = cfg.rangeSets.findIndex((s) => rangeOf(s, parseIp(ip)!));
-    return { ip, set: set < 0 ? null : set, containerId: r?.containerId ?? '', ifname: r?.ifname ?? '', pod: r?.owner.pod ?? '', netns: r?.owner.netns ?? '', held: held.has(ip) };
+    return { ip, set: set < 0 ? null : set, containerId: r?.containerId ?? '', ifname: r?.ifname ?? '', pod: r?.owner.pod ?? '', netns: r?.owner.netns ?? '', held: held.has(ip), reservedAt: mtimeOf(join(store.dir, ip)) };
   });
   const ranges = cfg.rangeSets.map((s, i): RangeUse => {
     const used = reservations.filter((r) => r.set === i).length;
@@ -76,6 +80,14 @@ export function readIpam(f: ConfFile, dataDir?: string): NetworkIpam {
     return { set: i, subnets: s.map((r) => formatCidr(r.subnet)), ranges: s.map((r) => `${formatIp(r.start)}-${formatIp(r.end)}`), size: String(size), used, free: String(size - BigInt(used)), lastReserved: store.lastReserved(i) ?? null };
   });
   return { network, dataDir: cfg.dataDir, ranges, reservations: reservations.sort(byIp) };
+}
+
+function mtimeOf(path: string): number | null {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return null; // released meanwhile
+  }
 }
 
 function byIp(a: Reservation, b: Reservation): number {
