@@ -9,7 +9,7 @@
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
-// (200), BENCH_TWILLD_IDLE_SECONDS (30). Everything it creates goes at the end, also on failure.
+// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_NETNS (twb-agent). Everything it creates goes at the end, also on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { startAgent, writeAgentConfig } from './lib/agent-process.mjs';
@@ -30,7 +30,8 @@ export const title = 'the node agent at 5,000 nodes: start to programmed, churn 
 export const subject = 'twilld';
 export const reference = '(goals)';
 
-const NS = 'twb-agent';
+// BENCH_TWILLD_NETNS: another name, so two checkouts on one machine can bench side by side.
+const NS = process.env.BENCH_TWILLD_NETNS || 'twb-agent';
 const NODE = { name: 'twb-bench-node', underlay: '172.31.255.254', prefix: 12, podCIDR: '10.200.0.0/24' };
 const LISTEN = '127.0.0.1:19765';
 
