@@ -1,6 +1,6 @@
 import { subnetOf } from './addr';
 import { claimsOf, addPeer, byName, ownSubnets, type ClaimSet, type PeerPlanInput } from './plan';
-import type { Peer, PeerPlan, SkippedPeer } from './types';
+import type { FdbEntry, NeighbourEntry, Peer, PeerPlan, RouteEntry, SkippedPeer } from './types';
 
 /**
  * The last full plan kept per peer, so an event patches it instead of planning every peer again
@@ -10,9 +10,11 @@ import type { Peer, PeerPlan, SkippedPeer } from './types';
  * Without contests every peer's entries depend only on itself, and the patch equals a full plan.
  */
 interface PeerEntries {
-  plan: PeerPlan;
+  routes: readonly RouteEntry[];
+  neighbours: readonly NeighbourEntry[];
+  fdb: readonly FdbEntry[];
   /** The destinations and network addresses it claims, and its MAC (when it has an FDB entry). */
-  dsts: string[];
+  dsts: readonly string[];
   mac?: string;
 }
 
@@ -43,17 +45,28 @@ function recording(has: (k: string) => boolean, into: { dsts: string[]; mac?: st
   };
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * An exact-size copy, kept for the plan's life. A pushed-to array holds room for 17 elements;
+ * a peer has 1 or 2 of each kind, so at 5,000 peers growing arrays were MBs of empty slots.
+ */
+const exact = <T>(xs: T[]): readonly T[] => (xs.length ? xs.slice() : NONE);
+
 function planOne(input: PeerPlanInput, peer: Peer, taken: { dst: (k: string) => boolean; mac: (k: string) => boolean }): PeerEntries | SkippedPeer {
   const plan = emptyPlan();
-  const e: PeerEntries = { plan, dsts: [] };
-  const claims = recording(taken.dst, e);
+  const claimed: { dsts: string[]; mac?: string } = { dsts: [] };
+  const claims = recording(taken.dst, claimed);
   claims.macs.has = taken.mac;
-  return addPeer(plan, input, claims, peer) ? e : plan.skipped[0];
+  if (!addPeer(plan, input, claims, peer)) return plan.skipped[0];
+  const e: PeerEntries = { routes: exact(plan.routes), neighbours: exact(plan.neighbours), fdb: exact(plan.fdb), dsts: exact(claimed.dsts) };
+  if (claimed.mac) e.mac = claimed.mac;
+  return e;
 }
 
 function flatten(entries: Iterable<PeerEntries>, programmed: number, skipped: SkippedPeer[]): PeerPlan {
   const plan: PeerPlan = { ...emptyPlan(), programmed, skipped };
-  for (const { plan: p } of entries) {
+  for (const p of entries) {
     plan.routes.push(...p.routes);
     plan.neighbours.push(...p.neighbours);
     plan.fdb.push(...p.fdb);

@@ -9,7 +9,8 @@
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
-// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_NETNS (twb-agent). Everything it creates goes at the end, also on failure.
+// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_NETNS (twb-agent), BENCH_TWILLD_BINARY (dist/twilld;
+// another build to compare, with its runtime file beside it). Everything it creates goes at the end, also on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { startAgent, writeAgentConfig } from './lib/agent-process.mjs';
@@ -79,7 +80,7 @@ async function startAndConverge({ k, dir, env, progress }) {
   const configFile = writeAgentConfig(dir, { listen: LISTEN, resyncSeconds, underlayInterface: 'eth0' });
   progress(`starting dist/twilld as ${NODE.name}; waiting for ${k.nodes} peer routes`);
   const t0 = wallMs();
-  const agent = startAgent({ ns: NS, binary: distBinary('twilld'), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
+  const agent = startAgent({ ns: NS, binary: distBinary(process.env.BENCH_TWILLD_BINARY || 'twilld'), configFile, nodeName: NODE.name, kubeconfig: env.api.kubeconfig });
   env.agent = agent;
   const c = await awaitConvergence({ tracker: env.tracker, agent, timeoutMs: 60_000 });
   if (c.lastAt === undefined) throw new Error(convergeFailure(c, agent, k.nodes));
