@@ -13,7 +13,7 @@ import type { SlimNode } from '../kube/slim-node';
 import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges } from './peers';
+import { diffPeers, isWanted, peersOf, wantedKeys, type PeerChanges, type WantedKeys } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -61,7 +61,7 @@ export class NodeController {
   /** The underlay's family, as of the last pass (it picks a peer's InternalIP when it published none). */
   private family: 4 | 6 = 4;
   /** Keys of the kernel entries the informer's peers call for (see `wants`). */
-  private wanted: Set<string> | undefined;
+  private wanted: WantedKeys | undefined;
   private readonly index: number;
   /** Where this network's facts live on a Node. */
   readonly keys: NetworkKeys;

@@ -23,7 +23,7 @@ export interface PeerPlanInput {
 }
 
 /** Pod subnets in their canonical network form, each once; undefined when one does not parse (a bare address is not a subnet). */
-export function subnetsOf(cidrs: string[]): Subnet[] | undefined {
+export function subnetsOf(cidrs: readonly string[]): Subnet[] | undefined {
   const parsed = cidrs.map((c) => (c.includes('/') ? subnetOf(c) : undefined));
   if (!parsed.every((c): c is Subnet => c !== undefined)) return undefined;
   return [...new Map(parsed.map((c) => [c.cidr, c])).values()];
