@@ -53,7 +53,8 @@ async function step<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
 
 export class NodeController {
   private synced: { peers: Map<string, Peer>; configKey: string } | undefined;
-  private natKey = '';
+  /** The destinations of the NAT update last started (compared, not joined: 5,000 CIDRs a pass). */
+  private natList: readonly string[] | undefined;
   /** The NAT exemption update last started. */
   private nat: Promise<void> = Promise.resolve();
   private ready = false;
@@ -214,16 +215,16 @@ export class NodeController {
 
   /** Updates the NAT exemption after any update still running (one at a time, in order). */
   private syncNat(destinations: string[], full: boolean): Promise<void> {
-    const natKey = destinations.join(',');
-    if (!full && natKey === this.natKey) return this.nat;
+    const same = this.natList?.length === destinations.length && this.natList.every((d, i) => d === destinations[i]);
+    if (!full && same) return this.nat;
     const prior = this.nat;
-    this.natKey = natKey;
+    this.natList = destinations;
     this.nat = (async () => {
       await prior.catch(() => undefined); // its failure was reported where it was awaited
       await this.opts.ports.noMasquerade(destinations, full);
     })();
     this.nat.catch(() => {
-      if (this.natKey === natKey) this.natKey = '';
+      if (this.natList === destinations) this.natList = undefined;
     });
     return this.nat;
   }
