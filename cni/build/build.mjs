@@ -13,6 +13,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSy
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { agentBundleOptions, checkAgentBundle } from './agent/bundle-options.mjs';
 import { agentLauncher, launcher, versionGuard } from './launcher.mjs';
 import { DEFAULT_RUNTIME, RUNTIME_FILE, resolveRuntime } from './runtimes.mjs';
 
@@ -34,10 +35,11 @@ const AGENT = { name: 'twilld', entry: 'daemonset/main.ts', runtime: 'node' };
 
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
 
-async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${VERSION_LINE}\n${versionGuard(rt)}`) {
+async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${VERSION_LINE}\n${versionGuard(rt)}`, extra = {}) {
   const outfile = join(out, name);
-  await build({
+  const result = await build({
     ...common,
+    ...extra,
     entryPoints: [join(root, entry)],
     outfile,
     minify: true,
@@ -45,6 +47,7 @@ async function buildBundle(out, name, entry, rt, banner = `${launcher(rt)}\n${VE
     define: { TWILL_VERSION: JSON.stringify(version) },
   });
   chmodSync(outfile, 0o755);
+  return result;
 }
 
 /** Copies the runtime binary unless the same one is there (same size and mtime); drops others. */
@@ -72,7 +75,8 @@ async function main() {
   mkdirSync(out, { recursive: true });
   for (const [name, entry] of Object.entries(BINARIES)) await buildBundle(out, name, entry, rt);
   const agentRt = resolveRuntime(root, AGENT.runtime);
-  await buildBundle(out, AGENT.name, AGENT.entry, agentRt, `${agentLauncher(agentRt)}\n${VERSION_LINE}`);
+  const agent = await buildBundle(out, AGENT.name, AGENT.entry, agentRt, `${agentLauncher(agentRt)}\n${VERSION_LINE}`, agentBundleOptions);
+  checkAgentBundle(agent.metafile);
   placeRuntime(out, agentRt, [rt.file, agentRt.file]);
   placeRuntime(out, rt, [rt.file, agentRt.file]);
   console.log(`built ${out}: ${Object.keys(BINARIES).join(', ')} on ${rt.file}, ${AGENT.name} on ${agentRt.file}`);

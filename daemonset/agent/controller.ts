@@ -15,7 +15,7 @@ import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
 import { MergedUpdate } from './merged-update';
 import { logPass } from './pass-log';
 import type { KernelEntry } from './kernel-watch';
-import { diffPeers, isWanted, peersOf, wantedKeys } from './peers';
+import { diffPeers, isWanted, peersOf, wantedKeys, type WantedKeys } from './peers';
 import type { AgentPorts, ControllerHooks, Stage } from './ports';
 import type { SubnetKeeper } from './subnets';
 
@@ -64,7 +64,7 @@ export class NodeController {
   /** The underlay's family, as of the last pass (it picks a peer's InternalIP when it published none). */
   private family: 4 | 6 = 4;
   /** Keys of the kernel entries the informer's peers call for (see `wants`). */
-  private wanted: Set<string> | undefined;
+  private wanted: WantedKeys | undefined;
   private readonly index: number;
   /** Where this network's facts live on a Node. */
   readonly keys: NetworkKeys;

@@ -12,6 +12,11 @@ export interface DestinationSinks {
   isolation(networks: string[][], verify: boolean): Promise<boolean>;
 }
 
+function isSortedUnique(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (!(list[i - 1] < list[i])) return false;
+  return true;
+}
+
 export class ClusterDestinations {
   /** Seeded with the configured cluster CIDRs: a network not yet reported is still exempt and isolated. */
   private readonly lists: string[][];
@@ -21,8 +26,10 @@ export class ClusterDestinations {
     this.lists = networks.map((n) => [...n.clusterCIDRs]);
   }
 
-  /** Every network's destinations together, each once. */
+  /** Every network's destinations together, each once, sorted. */
   get union(): string[] {
+    // One network's list usually is that already (5,000 node subnets: a Set and a sort per event saved).
+    if (this.lists.length === 1 && isSortedUnique(this.lists[0])) return this.lists[0];
     return [...new Set(this.lists.flat())].sort();
   }
 

@@ -1,7 +1,7 @@
-// KubeClient on @kubernetes/client-node 2.x: its KubeConfig and fetch carry authentication
-// and TLS; requests and answers are plain JSON (see http.ts for why), and every Node that
-// comes back is slimmed at once, one list page or one watch event at a time.
-import type * as k8s from '@kubernetes/client-node';
+// KubeClient on @kubernetes/client-node 2.x's KubeConfig (authentication and TLS) and
+// node:https; requests and answers are plain JSON (see http.ts for both whys), and every Node
+// that comes back is slimmed at once, one list page or one watch event at a time.
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { DeletePreconditions, KubeClient, Lease, ListNodesOptions, NodePage, NodeWatchEvent, PatchKind, WatchNodesOptions } from './client';
 import { isApiError, KubeApiError, KubeTransportError } from './errors';
 import { KubeHttp, type KubeHttpOptions } from './http';
@@ -47,7 +47,7 @@ export function toNodeWatchEvent(raw: unknown): NodeWatchEvent {
 export class ClientNodeKubeClient implements KubeClient {
   readonly http: KubeHttp;
 
-  constructor(kubeConfig: k8s.KubeConfig, opts: KubeHttpOptions = {}) {
+  constructor(kubeConfig: KubeConfig, opts: KubeHttpOptions = {}) {
     this.http = new KubeHttp(kubeConfig, opts);
   }
 

@@ -5,7 +5,9 @@
 // silently talk to whatever a user's home directory points at.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+// client-node's config module alone: its index would bring every API model and undici (the
+// bundle, cni/build/build.mjs, stubs undici: nothing the agent calls reaches it).
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { KubeConfigError } from './errors';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -16,12 +18,12 @@ export interface LoadKubeConfigOptions {
   root?: string;
 }
 
-function fromFiles(list: string): k8s.KubeConfig {
+function fromFiles(list: string): KubeConfig {
   const files = list.split(delimiter).filter(Boolean);
-  const kc = new k8s.KubeConfig();
+  const kc = new KubeConfig();
   for (const [i, file] of files.entries()) {
     if (!existsSync(file)) throw new KubeConfigError({ source: 'KUBECONFIG', detail: `${file} does not exist` });
-    const next = i === 0 ? kc : new k8s.KubeConfig();
+    const next = i === 0 ? kc : new KubeConfig();
     next.loadFromFile(file);
     if (next !== kc) kc.mergeConfig(next, true);
   }
@@ -29,14 +31,14 @@ function fromFiles(list: string): k8s.KubeConfig {
   return kc;
 }
 
-function inCluster(env: LoadKubeConfigOptions['env'], root: string): k8s.KubeConfig {
+function inCluster(env: LoadKubeConfigOptions['env'], root: string): KubeConfig {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   const dir = join(root, SERVICE_ACCOUNT_DIR);
   if (!host || !port) throw new KubeConfigError({ source: 'KUBECONFIG', detail: 'not set, and not in a cluster (KUBERNETES_SERVICE_HOST/PORT unset)' });
   if (!existsSync(join(dir, 'token'))) throw new KubeConfigError({ source: join(dir, 'token'), detail: 'no service account token' });
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const kc = new k8s.KubeConfig();
+  const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'in-cluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }],
     users: [{ name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } } }],
@@ -46,7 +48,7 @@ function inCluster(env: LoadKubeConfigOptions['env'], root: string): k8s.KubeCon
   return kc;
 }
 
-export function loadKubeConfig(opts: LoadKubeConfigOptions): k8s.KubeConfig {
+export function loadKubeConfig(opts: LoadKubeConfigOptions): KubeConfig {
   const list = opts.env.KUBECONFIG;
   return list ? fromFiles(list) : inCluster(opts.env, opts.root ?? '');
 }

@@ -2,7 +2,7 @@
 // when the caller aborts, or when nothing (not even a bookmark) arrived for `idleTimeoutMs`:
 // a connection that died without a FIN/RST would otherwise hang the watch forever.
 import { KubeApiError, KubeTransportError } from './errors';
-import { apiErrorFrom, type KubeHttp, type KubeRequest } from './http';
+import { apiErrorFrom, readText, type KubeHttp, type KubeRequest } from './http';
 
 export interface WatchStreamOptions {
   /** The caller's stop signal: aborting it ends the stream quietly. */
@@ -32,8 +32,9 @@ export async function streamWatch(http: KubeHttp, req: KubeRequest, onEvent: (ev
   touch();
   try {
     const res = await http.open(req, AbortSignal.any([opts.signal, local.signal]));
-    if (res.httpStatusCode >= 400) throw apiErrorFrom(req, res.httpStatusCode, await res.body.text());
-    await readLines(res.body.stream(), onLine, touch);
+    if ((res.statusCode ?? 0) >= 400) throw apiErrorFrom(req, res.statusCode ?? 0, await readText(res));
+    res.setEncoding('utf8');
+    await readLines(res, onLine, touch);
   } catch (err) {
     if (handler.failed) throw handler.error;
     if (opts.signal.aborted) return;
@@ -45,13 +46,12 @@ export async function streamWatch(http: KubeHttp, req: KubeRequest, onEvent: (ev
   }
 }
 
-async function readLines(body: ReadableStream<Uint8Array> | null, onLine: (line: string) => void, onData: () => void): Promise<void> {
-  if (!body) return;
-  const decoder = new TextDecoder();
+/** `body` yields strings (a stream with its encoding set: characters split across chunks are joined). */
+async function readLines(body: AsyncIterable<string>, onLine: (line: string) => void, onData: () => void): Promise<void> {
   let pending = '';
   for await (const chunk of body) {
     onData();
-    pending += decoder.decode(chunk, { stream: true });
+    pending += chunk;
     let start = 0;
     for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n', start)) {
       const line = pending.slice(start, nl);

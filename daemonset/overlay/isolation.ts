@@ -1,7 +1,6 @@
 import { nftApplyAsync, nftTableItems, renderSetElem, type NftTableItem } from '../../cni/host/nft-async';
 import type { AsyncRunner } from '../../cni/host/run-async';
-import type { Cidr } from '../../ipam/net/cidr';
-import { noMasqueradeCidrs, setKey, type ParsedNet } from './nat';
+import { netSetKey, reducedNetworks, type ParsedNet } from './nat';
 
 /**
  * Isolation between overlay networks across nodes. The plugin's forward rule drops traffic
@@ -28,12 +27,12 @@ export interface IsolationSets {
  */
 export function isolationSets(networks: string[][], parsed: Map<string, ParsedNet | null> = new Map()): IsolationSets {
   const sets: IsolationSets = {};
-  const byFamily = (cidrs: Cidr[], f: 4 | 6) => cidrs.filter((c) => c.ip.family === f).map(setKey).sort();
+  const byFamily = (nets: ParsedNet[], f: 4 | 6) => nets.filter((p) => p.family === f).map(netSetKey).sort();
   networks.forEach((cidrs, i) => {
-    const reduced = noMasqueradeCidrs(cidrs, parsed);
+    const reduced = reducedNetworks(cidrs, parsed);
     for (const f of [4, 6] as const) sets[`n${i}_${f}`] = byFamily(reduced, f);
   });
-  const all = noMasqueradeCidrs(networks.flat(), parsed);
+  const all = reducedNetworks(networks.flat(), parsed);
   for (const f of [4, 6] as const) sets[`all${f}`] = byFamily(all, f);
   return sets;
 }

@@ -1,5 +1,5 @@
 import { subnetOf } from './addr';
-import { claimsOf, addPeer, byName, ownSubnets, type ClaimSet, type PeerPlanInput } from './plan';
+import { addEntries, byName, claimPeer, claimsOf, ownSubnets, type Claims, type PeerParts, type PeerPlanInput } from './plan';
 import type { Peer, PeerPlan, SkippedPeer } from './types';
 
 /**
@@ -8,17 +8,15 @@ import type { Peer, PeerPlan, SkippedPeer } from './types';
  * subnet or MAC; a patch cannot know who would win such a contest, so it declines (the caller
  * plans everything) whenever the kept plan holds a duplicate or a changed peer would collide.
  * Without contests every peer's entries depend only on itself, and the patch equals a full plan.
+ *
+ * Per peer only its parts are kept (its parsed subnets, shared with addr.ts's cache, its address
+ * and MAC), in an exact-size array; its routes, neighbours and FDB entry are made again when a
+ * plan is handed out. Kept as entries (objects in pushed-to arrays, which hold room for 17) they
+ * were ~0.5 KB a peer, 2.5 MB at 5,000.
  */
-interface PeerEntries {
-  plan: PeerPlan;
-  /** The destinations and network addresses it claims, and its MAC (when it has an FDB entry). */
-  dsts: string[];
-  mac?: string;
-}
-
 interface Kept {
   key: string;
-  peers: Map<string, PeerEntries>;
+  peers: Map<string, PeerParts>;
   skipped: Map<string, SkippedPeer>;
   /** Claimed key → the peer holding it ('' for this node's own subnets). */
   dsts: Map<string, string>;
@@ -26,8 +24,10 @@ interface Kept {
   duplicates: number;
 }
 
+type Render = Pick<PeerPlanInput, 'config' | 'underlay'>;
+
 const isDuplicate = (s: SkippedPeer) => s.reason === 'duplicate-subnet' || s.reason === 'duplicate-mac';
-const emptyPlan = (): PeerPlan => ({ routes: [], neighbours: [], fdb: [], programmed: 0, skipped: [] });
+const dstsOf = (parts: PeerParts): string[] => parts.subnets.flatMap(claimsOf);
 
 /** What the plan depends on besides the peers (onLink aside: a patch route-gets its own peers). */
 function keyOf(input: PeerPlanInput): string {
@@ -35,49 +35,37 @@ function keyOf(input: PeerPlanInput): string {
   return JSON.stringify([nodeName, device, directRouting, podCIDRs, input.underlay]);
 }
 
-/** Claims that record who claimed what into `into`, seen through `has`. */
-function recording(has: (k: string) => boolean, into: { dsts: string[]; mac?: string }): { dsts: ClaimSet; macs: ClaimSet } {
-  return {
-    dsts: { has, add: (k) => void into.dsts.push(k) },
-    macs: { has: () => false, add: (k) => void (into.mac = k) },
-  };
+/** The peer's parts against claims seen through `taken` (recorded by the caller), or why it is skipped. */
+function planOne(input: PeerPlanInput, peer: Peer, taken: { dst: (k: string) => boolean; mac: (k: string) => boolean }): PeerParts | SkippedPeer {
+  const ignore = () => undefined;
+  const claims: Claims = { dsts: { has: taken.dst, add: ignore }, macs: { has: taken.mac, add: ignore } };
+  const r = claimPeer(input, claims, peer);
+  return 'reason' in r ? r : { ...r, subnets: r.subnets.slice() };
 }
 
-function planOne(input: PeerPlanInput, peer: Peer, taken: { dst: (k: string) => boolean; mac: (k: string) => boolean }): PeerEntries | SkippedPeer {
-  const plan = emptyPlan();
-  const e: PeerEntries = { plan, dsts: [] };
-  const claims = recording(taken.dst, e);
-  claims.macs.has = taken.mac;
-  return addPeer(plan, input, claims, peer) ? e : plan.skipped[0];
-}
-
-function flatten(entries: Iterable<PeerEntries>, programmed: number, skipped: SkippedPeer[]): PeerPlan {
-  const plan: PeerPlan = { ...emptyPlan(), programmed, skipped };
-  for (const { plan: p } of entries) {
-    plan.routes.push(...p.routes);
-    plan.neighbours.push(...p.neighbours);
-    plan.fdb.push(...p.fdb);
-  }
+function flatten(render: Render, parts: Iterable<PeerParts>, programmed: number, skipped: SkippedPeer[]): PeerPlan {
+  const plan: PeerPlan = { routes: [], neighbours: [], fdb: [], programmed, skipped };
+  for (const p of parts) addEntries(plan, render, p);
   return plan;
 }
 
-function claim(k: Kept, name: string, e: PeerEntries): void {
-  k.peers.set(name, e);
-  for (const d of e.dsts) k.dsts.set(d, name);
-  if (e.mac) k.macs.set(e.mac, name);
+function claim(k: Kept, name: string, parts: PeerParts): void {
+  k.peers.set(name, parts);
+  for (const d of dstsOf(parts)) k.dsts.set(d, name);
+  if (parts.mac) k.macs.set(parts.mac, name);
 }
 
 function forget(k: Kept, name: string): void {
-  const e = k.peers.get(name);
+  const parts = k.peers.get(name);
   k.peers.delete(name);
-  for (const d of e?.dsts ?? []) k.dsts.delete(d);
-  if (e?.mac) k.macs.delete(e.mac);
+  if (parts) for (const d of dstsOf(parts)) k.dsts.delete(d);
+  if (parts?.mac) k.macs.delete(parts.mac);
   const s = k.skipped.get(name);
   if (s && isDuplicate(s)) k.duplicates -= 1;
   k.skipped.delete(name);
 }
 
-function record(k: Kept, name: string, r: PeerEntries | SkippedPeer): void {
+function record(k: Kept, name: string, r: PeerParts | SkippedPeer): void {
   if (!('reason' in r)) return claim(k, name, r);
   k.skipped.set(name, r);
   if (isDuplicate(r)) k.duplicates += 1;
@@ -105,7 +93,7 @@ export class KeptPlan {
     const peers = input.peers.filter((p) => p.name !== input.config.nodeName).sort(byName);
     for (const peer of peers) record(k, peer.name, planOne(input, peer, { dst: (d) => k.dsts.has(d), mac: (m) => k.macs.has(m) }));
     this.kept = k;
-    return flatten(k.peers.values(), k.peers.size, [...k.skipped.values()]);
+    return flatten(input, k.peers.values(), k.peers.size, [...k.skipped.values()]);
   }
 
   /**
@@ -132,23 +120,23 @@ export class KeptPlan {
     const planned = peers.map((p) => {
       const r = planOne(input, p, { dst: held(k.dsts, fresh.dsts), mac: held(k.macs, fresh.macs) });
       if ('reason' in r) return r;
-      for (const d of r.dsts) fresh.dsts.add(d);
+      for (const d of dstsOf(r)) fresh.dsts.add(d);
       if (r.mac) fresh.macs.add(r.mac);
       return r;
     });
     if (planned.some((r) => 'reason' in r && isDuplicate(r))) return undefined;
     const touched = [...peers, ...previous];
-    const before = this.scoped(k, touched);
+    const before = this.scoped(input, k, touched);
     for (const name of out) forget(k, name);
     peers.forEach((p, i) => record(k, p.name, planned[i]));
-    return { before, after: this.scoped(k, touched) };
+    return { before, after: this.scoped(input, k, touched) };
   }
 
   /** The kept entries of whoever now holds a key the scope's peers touch. */
-  private scoped(k: Kept, touched: Peer[]): PeerPlan {
+  private scoped(render: Render, k: Kept, touched: Peer[]): PeerPlan {
     const keys = scopeKeys(touched);
     const holders = new Set([...keys.dsts.map((d) => k.dsts.get(d)), ...keys.macs.map((m) => k.macs.get(m))]);
-    const entries = [...holders].map((n) => (n ? k.peers.get(n) : undefined)).filter((e) => e !== undefined);
-    return flatten(entries, k.peers.size, [...k.skipped.values()]);
+    const parts = [...holders].map((n) => (n ? k.peers.get(n) : undefined)).filter((e) => e !== undefined);
+    return flatten(render, parts, k.peers.size, [...k.skipped.values()]);
   }
 }

@@ -1,6 +1,6 @@
 import { isUnicastMac } from '../../cni/plugin/names';
 import { canonicalIp, subnetOf, type Subnet } from './addr';
-import type { OverlayConfig, Peer, PeerPlan, RouteEntry, SkippedPeer, Underlay } from './types';
+import type { OverlayConfig, Peer, PeerPlan, SkippedPeer, Underlay } from './types';
 
 /**
  * Desired per-peer state, flannel's shape: for every pod subnet of every other node exactly one
@@ -23,7 +23,7 @@ export interface PeerPlanInput {
 }
 
 /** Pod subnets in their canonical network form, each once; undefined when one does not parse (a bare address is not a subnet). */
-export function subnetsOf(cidrs: string[]): Subnet[] | undefined {
+export function subnetsOf(cidrs: readonly string[]): Subnet[] | undefined {
   const parsed = cidrs.map((c) => (c.includes('/') ? subnetOf(c) : undefined));
   if (!parsed.every((c): c is Subnet => c !== undefined)) return undefined;
   return [...new Map(parsed.map((c) => [c.cidr, c])).values()];
@@ -65,30 +65,51 @@ function vet(peer: Peer, input: PeerPlanInput, claims: Claims): SkippedPeer | { 
   return { subnets, ip, mac };
 }
 
+/** A peer that passed: what its entries are made of (plan-keep.ts keeps these per peer). */
+export interface PeerParts {
+  subnets: readonly Subnet[];
+  /** Its underlay address, canonical. */
+  ip: string;
+  /** Its VTEP MAC (lower case), when some subnet goes through the VXLAN device. */
+  mac?: string;
+  /** The link its direct routes leave by (direct routing, peer on-link). */
+  directDev?: string;
+}
+
+/** Vets the peer against the claims so far and extends them with its own; its parts, or why it is skipped. */
+export function claimPeer(input: PeerPlanInput, claims: Claims, peer: Peer): PeerParts | SkippedPeer {
+  const v = vet(peer, input, claims);
+  if ('reason' in v) return v;
+  const directDev = input.config.directRouting ? input.onLink.get(v.ip) : undefined;
+  const encapsulated = v.subnets.some((s) => !(directDev !== undefined && s.family === input.underlay.family));
+  if (encapsulated && !v.mac) return { name: peer.name, reason: 'no-vtep-mac' };
+  if (encapsulated) claims.macs.add(v.mac!);
+  for (const c of v.subnets.flatMap(claimsOf)) claims.dsts.add(c);
+  const parts: PeerParts = { subnets: v.subnets, ip: v.ip };
+  if (encapsulated) parts.mac = v.mac;
+  if (directDev !== undefined) parts.directDev = directDev;
+  return parts;
+}
+
+/** A peer's entries into `plan`: a route per subnet; for the encapsulated ones a neighbour each, and one FDB entry. */
+export function addEntries(plan: Pick<PeerPlan, 'routes' | 'neighbours' | 'fdb'>, input: Pick<PeerPlanInput, 'config' | 'underlay'>, parts: PeerParts): void {
+  const direct = (s: Subnet) => parts.directDev !== undefined && s.family === input.underlay.family;
+  for (const s of parts.subnets) {
+    plan.routes.push(direct(s) ? { dst: s.cidr, via: parts.ip, dev: parts.directDev!, onlink: false } : { dst: s.cidr, via: s.network, dev: input.config.device, onlink: true });
+  }
+  if (parts.mac === undefined) return;
+  plan.fdb.push({ mac: parts.mac, dst: parts.ip });
+  for (const s of parts.subnets) if (!direct(s)) plan.neighbours.push({ ip: s.network, mac: parts.mac });
+}
+
 /** Plans one peer into `plan` against the claims so far (which it extends); false when it is skipped. */
 export function addPeer(plan: PeerPlan, input: PeerPlanInput, claims: Claims, peer: Peer): boolean {
-  const skip = (s: SkippedPeer): false => {
-    plan.skipped.push(s);
+  const parts = claimPeer(input, claims, peer);
+  if ('reason' in parts) {
+    plan.skipped.push(parts);
     return false;
-  };
-  const v = vet(peer, input, claims);
-  if ('reason' in v) return skip(v);
-  const directDev = input.config.directRouting ? input.onLink.get(v.ip) : undefined;
-  const direct = (s: Subnet) => directDev !== undefined && s.family === input.underlay.family;
-  const encapsulated = v.subnets.filter((s) => !direct(s));
-  if (encapsulated.length && !v.mac) return skip({ name: peer.name, reason: 'no-vtep-mac' });
-  const routes: RouteEntry[] = v.subnets.map((s) =>
-    direct(s)
-      ? { dst: s.cidr, via: v.ip, dev: directDev!, onlink: false }
-      : { dst: s.cidr, via: s.network, dev: input.config.device, onlink: true },
-  );
-  if (encapsulated.length) {
-    plan.fdb.push({ mac: v.mac!, dst: v.ip });
-    plan.neighbours.push(...encapsulated.map((s) => ({ ip: s.network, mac: v.mac! })));
-    claims.macs.add(v.mac!);
   }
-  for (const c of v.subnets.flatMap(claimsOf)) claims.dsts.add(c);
-  plan.routes.push(...routes);
+  addEntries(plan, input, parts);
   plan.programmed += 1;
   return true;
 }

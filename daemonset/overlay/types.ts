@@ -33,7 +33,7 @@ export interface OverlayConfig {
 /** Another node, as the agent knows it from the API (its annotations give the VTEP MAC). */
 export interface Peer {
   name: string;
-  podCIDRs: string[];
+  podCIDRs: readonly string[];
   /** Its underlay (VTEP) address. */
   underlayIp?: string;
   vtepMac?: string;

@@ -5,7 +5,7 @@
 // runs (runtimes pass their whole environment through), and for Bun the files it reads from
 // the current directory (.env, bunfig.toml, tsconfig.json).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, execPlugin, pluginRunOf } from '../helpers/exec-plugin';
@@ -82,6 +82,20 @@ describe('dist/', () => {
     rmSync(join(dir, AGENT_RUNTIME));
     const missing = spawnSync(join(dir, 'twilld'), ['--version'], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
     expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 127, stderr: expect.stringContaining(`its runtime ${dir}/${AGENT_RUNTIME} is missing`) });
+  });
+
+  test("twilld's launcher alone gives its runtime the glibc malloc settings (an operator's own value wins)", () => {
+    const printMalloc = (path: string) => {
+      writeFileSync(path, '#!/bin/sh\necho "$MALLOC_ARENA_MAX $MALLOC_MMAP_THRESHOLD_ $MALLOC_TRIM_THRESHOLD_ $MALLOC_TOP_PAD_"\n');
+      chmodSync(path, 0o755);
+    };
+    const env = { PATH: NO_NODE_PATH, MALLOC_ARENA_MAX: '2' };
+    const agentDir = emptyDir();
+    execFileSync('cp', [join(DIST, 'twilld'), agentDir]);
+    printMalloc(join(agentDir, AGENT_RUNTIME));
+    expect(spawnSync(join(agentDir, 'twilld'), [], { env, encoding: 'utf8' }).stdout).toBe('2 16384 16384 0\n');
+    const plugins = bundlesWith(printMalloc);
+    for (const b of BUNDLES) expect([b, spawnSync(join(plugins, b), [], { env: { PATH: NO_NODE_PATH }, encoding: 'utf8' }).stdout]).toEqual([b, '   \n']);
   });
 
   test.each(BUNDLES)('%s is one file: a two-line sh launcher naming the runtime, then the bundle', (plugin) => {
