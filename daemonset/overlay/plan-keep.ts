@@ -93,6 +93,12 @@ function scopeKeys(peers: Peer[]): { dsts: string[]; macs: string[] } {
 export class KeptPlan {
   private kept: Kept | undefined;
 
+  /** The whole kept plan (undefined before a full plan). */
+  current(): PeerPlan | undefined {
+    const k = this.kept;
+    return k && flatten(k.peers.values(), k.peers.size, [...k.skipped.values()]);
+  }
+
   /** Forgets the kept plan (the next pass plans everything). */
   drop(): void {
     this.kept = undefined;
