@@ -1,6 +1,6 @@
 import type { AsyncRunner } from '../../cni/host/run-async';
 import { deviceLines, planDevice } from './device';
-import { diffOverlay } from './diff';
+import { diffFdb, diffNeighbours, diffOverlay, diffRoutes, noChanges } from './diff';
 import { changeBatches } from './lines';
 import { syncChecksumOffload } from './offload';
 import { KeptPlan } from './plan-keep';
@@ -59,13 +59,18 @@ async function readWhole(runner: AsyncRunner, desired: DesiredOverlay): Promise<
   return { state, spec, dev: deviceLines(spec, state.actual.device), times: [t0, performance.now()] };
 }
 
-/** The plan aside and its difference from what was read. */
+/** The plan aside and its difference from what was read, in slices (events' passes run between them). */
 async function planAside(read: Read, desired: DesiredOverlay): Promise<Snapshot> {
-  await yieldTurn();
   const aside = new KeptPlan();
-  const plan = aside.full({ config: desired.config, underlay: read.spec.underlay, peers: desired.peers, onLink: read.state.onLink });
+  const plan = await aside.fullInSlices({ config: desired.config, underlay: read.spec.underlay, peers: desired.peers, onLink: read.state.onLink }, yieldTurn);
+  const { actual } = read.state;
+  const changes = noChanges();
   await yieldTurn();
-  const changes = diffOverlay(plan, read.state.actual);
+  diffRoutes(plan.routes, actual.routes, changes);
+  await yieldTurn();
+  diffNeighbours(plan.neighbours, actual.neighbours, changes);
+  await yieldTurn();
+  diffFdb(plan.fdb, actual.fdb, changes);
   return { ...read, aside, plan, changes, plannedAt: performance.now() };
 }
 
