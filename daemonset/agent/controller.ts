@@ -220,7 +220,7 @@ export class NodeController {
   }
 
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
-  private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
+  private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets; lease?: Lease }, report: OverlaySyncReport): Promise<void> {
     // An event's pass whose node facts are those the last pass wrote skips rewriting them (a
     // full pass always checks: it heals a file deleted by hand).
     const key = JSON.stringify([o.subnets, report.mtu, report.vtepMac, report.underlay.address]);
@@ -232,7 +232,8 @@ export class NodeController {
     // Last: its set update must not delay this node's routes or its Node's annotations.
     const nat = this.nat.request(o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
-    if (o.full || !this.ready) await step('nat', () => nat);
+    // A full pass waits for it (verifying 5,000 set elements) without the lock: events' passes go on meanwhile.
+    if (o.full || !this.ready) await step('nat', () => (o.lease ? o.lease.outside(() => nat) : nat));
     else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
   }

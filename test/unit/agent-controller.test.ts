@@ -276,6 +276,28 @@ describe('NodeController full pass beside events', () => {
     expect(await controller.reconcile(false)).toEqual({ kind: 'unchanged' });
   });
 
+  it("lets events' passes in while a full pass waits for the NAT exemption's verification", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    let verifying!: () => void;
+    let release!: () => void;
+    const started = new Promise<void>((r) => (verifying = r));
+    const gate = new Promise<void>((r) => (release = r));
+    ports.noMasquerade = async (cidrs, verify) => {
+      calls.nat.push(cidrs);
+      if (verify) await (verifying(), gate);
+      return true;
+    };
+    const full = controller.reconcile(true);
+    await started;
+    nodes.set('n3', node('n3', 3));
+    expect((await controller.reconcile(false)).kind).toBe('scoped');
+    release();
+    expect((await full).kind).toBe('full');
+  });
+
   it("holds an event's pass behind the first full pass instead of making it a whole pass of its own", async () => {
     const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
     const { calls, controller } = fakes(nodes);
