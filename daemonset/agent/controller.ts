@@ -10,8 +10,9 @@ import { NodeSubnetUnavailableError } from '../kube/errors';
 import { errorMessage, type Logger } from '../kube/log';
 import type { NodeSubnets } from '../kube/node-subnets';
 import type { SlimNode } from '../kube/slim-node';
-import { deviceName, type FullWindow, type OverlaySyncReport, type Peer } from '../overlay';
+import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
+import { fullPassWindow } from './full-window';
 import { MergedUpdate } from './merged-update';
 import { PassLock, type Lease } from './pass-lock';
 import { logPass } from './pass-log';
@@ -194,7 +195,8 @@ export class NodeController {
     if (changes && !changes.names.length && !changes.previous.length && this.ready) return { kind: 'unchanged' };
     const started = performance.now();
     const scope = changes ? { names: changes.names, previous: changes.previous } : undefined;
-    const window = o.lease && this.fullWindow(o.lease, peers, (now) => (peers = now));
+    const current = () => peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family, this.keys);
+    const window = o.lease && fullPassWindow({ lease: o.lease, started: peers, current, programmed: (now) => (peers = now) });
     const report = await step('overlay', () => this.opts.ports.overlay({ config, peers: [...peers.values()] }, scope, window));
     this.synced = report.failures.length ? undefined : { peers, configKey };
     if (report.failures.length) this.opts.logger.warn('overlay entries failed', { network: this.network.name, failures: report.failures.length, first: report.failures[0]?.message });
@@ -204,19 +206,6 @@ export class NodeController {
     logPass(this.opts.logger, { network: this.network.name, kind, seconds, report, changes });
     this.opts.hooks?.reconciled?.({ network: this.network.name, kind, seconds, report });
     return { kind, report };
-  }
-
-  /** A full pass's read without the lock; then the peers as the informer has them (those the pass programs and keeps). */
-  private fullWindow(lease: Lease, started: ReadonlyMap<string, Peer>, programmed: (now: Map<string, Peer>) => void): FullWindow {
-    return {
-      unlocked: (read) => lease.outside(read),
-      peersNow: () => {
-        const now = peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family, this.keys);
-        programmed(now);
-        const d = diffPeers(started, now);
-        return { peers: [...now.values()], changes: { names: d.names, previous: d.previous } };
-      },
-    };
   }
 
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
