@@ -12,7 +12,9 @@ import type { NodeSubnets } from '../kube/node-subnets';
 import type { SlimNode } from '../kube/slim-node';
 import { deviceName, type OverlaySyncReport, type Peer } from '../overlay';
 import { clusterDestinations, familiesOf, overlayConfigFor } from './desired';
+import { fullPassWindow } from './full-window';
 import { MergedUpdate } from './merged-update';
+import { PassLock, type Lease } from './pass-lock';
 import { logPass } from './pass-log';
 import type { KernelEntry } from './kernel-watch';
 import { diffPeers, isWanted, peersOf, wantedKeys, type WantedKeys } from './peers';
@@ -66,6 +68,10 @@ export class NodeController {
   /** Keys of the kernel entries the informer's peers call for (see `wants`). */
   private wanted: WantedKeys | undefined;
   private readonly index: number;
+  /** One pass at a time, but a full pass lets events' passes in while it reads (pass-lock.ts). */
+  private readonly lock = new PassLock();
+  /** The full pass under way, if any. */
+  private fullPass: Promise<ReconcileOutcome> | undefined;
   /** Where this network's facts live on a Node. */
   readonly keys: NetworkKeys;
   readonly device: string;
@@ -115,8 +121,26 @@ export class NodeController {
     return this.opts.config.networks[this.index];
   }
 
-  /** One pass; `full` reads and fixes everything, otherwise only the peers that changed since the last pass. */
+  /**
+   * One pass; `full` reads and fixes everything, otherwise only the peers that changed since the
+   * last pass. An event's pass may run while a full pass reads the kernel.
+   */
   async reconcile(full: boolean): Promise<ReconcileOutcome> {
+    if (!full) {
+      // Before a full pass has succeeded an event's pass would be a whole pass itself: the running one serves it.
+      if (!this.synced && this.fullPass) await this.fullPass.catch(() => undefined);
+      return this.lock.run(() => this.reconcileHeld(false));
+    }
+    const pass = this.lock.run((lease) => this.reconcileHeld(true, lease));
+    this.fullPass = pass;
+    try {
+      return await pass;
+    } finally {
+      if (this.fullPass === pass) this.fullPass = undefined;
+    }
+  }
+
+  private async reconcileHeld(full: boolean, lease?: Lease): Promise<ReconcileOutcome> {
     if (this.opts.synced && !this.opts.synced()) return this.notReady('waiting for the first list of Nodes from the API server');
     const nodes = this.opts.nodes();
     const self = nodes.get(this.opts.config.nodeName);
@@ -124,7 +148,7 @@ export class NodeController {
     const subnets = await this.subnetsOf(self, nodes);
     if (!subnets) return this.notReady(`no pod subnet for node ${self.name} yet`);
     try {
-      return await this.program({ full, nodes, self, subnets });
+      return await this.program({ full, nodes, self, subnets, lease });
     } catch (err) {
       this.synced = undefined;
       this.nodeFacts = undefined;
@@ -161,17 +185,19 @@ export class NodeController {
     this.opts.hooks?.ready?.({ network: this.network.name, ready });
   }
 
-  private async program(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }): Promise<ReconcileOutcome> {
+  private async program(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets; lease?: Lease }): Promise<ReconcileOutcome> {
     const config = overlayConfigFor(this.opts.config, o.self, o.subnets, this.index);
     const configKey = JSON.stringify(config);
     this.family = config.underlay.address?.includes(':') ? 6 : 4;
-    const peers = peersOf(o.nodes, this.opts.config.nodeName, this.family, this.keys);
+    let peers = peersOf(o.nodes, this.opts.config.nodeName, this.family, this.keys);
     const before = this.synced?.configKey === configKey && !o.full ? this.synced.peers : undefined;
     const changes = before && diffPeers(before, peers);
     if (changes && !changes.names.length && !changes.previous.length && this.ready) return { kind: 'unchanged' };
     const started = performance.now();
     const scope = changes ? { names: changes.names, previous: changes.previous } : undefined;
-    const report = await step('overlay', () => this.opts.ports.overlay({ config, peers: [...peers.values()] }, scope));
+    const current = () => peersOf(this.opts.nodes(), this.opts.config.nodeName, this.family, this.keys);
+    const window = o.lease && fullPassWindow({ lease: o.lease, started: peers, current, programmed: (now) => (peers = now) });
+    const report = await step('overlay', () => this.opts.ports.overlay({ config, peers: [...peers.values()] }, scope, window));
     this.synced = report.failures.length ? undefined : { peers, configKey };
     if (report.failures.length) this.opts.logger.warn('overlay entries failed', { network: this.network.name, failures: report.failures.length, first: report.failures[0]?.message });
     await this.afterOverlay(o, report);
@@ -183,7 +209,7 @@ export class NodeController {
   }
 
   /** Forwarding, files, the Node's annotations, then the NAT exemption: the node is usable once these are done. */
-  private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets }, report: OverlaySyncReport): Promise<void> {
+  private async afterOverlay(o: { full: boolean; nodes: ReadonlyMap<string, SlimNode>; self: SlimNode; subnets: NodeSubnets; lease?: Lease }, report: OverlaySyncReport): Promise<void> {
     // An event's pass whose node facts are those the last pass wrote skips rewriting them (a
     // full pass always checks: it heals a file deleted by hand).
     const key = JSON.stringify([o.subnets, report.mtu, report.vtepMac, report.underlay.address]);
@@ -195,7 +221,8 @@ export class NodeController {
     // Last: its set update must not delay this node's routes or its Node's annotations.
     const nat = this.nat.request(o.full);
     // An event's pass does not wait for it: the next event's routes go in meanwhile.
-    if (o.full || !this.ready) await step('nat', () => nat);
+    // A full pass waits for it (verifying 5,000 set elements) without the lock: events' passes go on meanwhile.
+    if (o.full || !this.ready) await step('nat', () => (o.lease ? o.lease.outside(() => nat) : nat));
     else nat.catch((err) => this.natFailed(err));
     this.setReady(true);
   }

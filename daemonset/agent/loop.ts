@@ -1,9 +1,11 @@
-// Runs the reconciler: at most one pass at a time, requests arriving meanwhile coalesced into
-// one more pass; a full pass every period (the timer is what heals manual damage and missed
-// events), and after a failure a full retry with capped exponential backoff, never a crash.
-// The timer's full pass is held while events keep coming (until `quietMs` without one, at most
-// one period): merged with an event, a 5,000-peer full pass would make that event, and every
-// event behind it, wait for it.
+// Runs the reconciler in two lanes: events' passes one at a time, and full passes one at a
+// time, each lane coalescing requests that arrive while it runs into one more pass. The lanes
+// run side by side: a full pass lets events' passes in while it reads the kernel (the controller
+// serializes the writes), so an event never waits a whole 5,000-peer pass. A full pass every
+// period (the timer is what heals manual damage and missed events), and after a failure a full
+// retry with capped exponential backoff, never a crash. The timer's full pass is still held
+// while events keep coming (until `quietMs` without one, at most one period): its reading and
+// planning share the process's one thread with the events' passes.
 import { Backoff, type BackoffOptions } from '../kube/backoff';
 import { errorMessage, type Logger } from '../kube/log';
 
@@ -20,9 +22,18 @@ export interface LoopOptions {
   onEventProgrammed?(seconds: number): void;
 }
 
+/** One lane: the pass asked for next (`eventAt`: the earliest event it covers) and the one running. */
+interface Lane {
+  full: boolean;
+  pending?: { eventAt?: number };
+  running?: Promise<void>;
+}
+
+const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
 export class ReconcileLoop {
-  private pending: { full: boolean; eventAt?: number } | undefined;
-  private running: Promise<void> | undefined;
+  private readonly events: Lane = { full: false };
+  private readonly fulls: Lane = { full: true };
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   /** When the timer's full pass fell due, while it is held. */
@@ -48,10 +59,9 @@ export class ReconcileLoop {
   trigger(o: { full?: boolean; eventAt?: number } = {}): void {
     if (this.stopped) return;
     if (o.eventAt !== undefined) this.lastEventAt = Math.max(this.lastEventAt, o.eventAt);
-    const p = this.pending;
-    const eventAt = p?.eventAt === undefined ? o.eventAt : o.eventAt === undefined ? p.eventAt : Math.min(p.eventAt, o.eventAt);
-    this.pending = { full: (p?.full ?? false) || (o.full ?? false), eventAt };
-    this.running ??= this.drain();
+    const lane = o.full ? this.fulls : this.events;
+    lane.pending = { eventAt: earliest(lane.pending?.eventAt, o.eventAt) };
+    lane.running ??= this.drain(lane);
   }
 
   async stop(): Promise<void> {
@@ -59,7 +69,7 @@ export class ReconcileLoop {
     clearInterval(this.timer);
     clearTimeout(this.retry);
     clearTimeout(this.hold);
-    await this.running;
+    await Promise.all([this.events.running, this.fulls.running]);
   }
 
   /** Runs the held timer pass once events went quiet, or when it has waited a whole period. */
@@ -77,13 +87,13 @@ export class ReconcileLoop {
     this.trigger({ full: true });
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending && !this.stopped) {
-      const request = this.pending;
-      this.pending = undefined;
-      await this.pass(request);
+  private async drain(lane: Lane): Promise<void> {
+    while (lane.pending && !this.stopped) {
+      const { eventAt } = lane.pending;
+      lane.pending = undefined;
+      await this.pass({ full: lane.full, eventAt });
     }
-    this.running = undefined;
+    lane.running = undefined;
   }
 
   private async pass(request: { full: boolean; eventAt?: number }): Promise<void> {

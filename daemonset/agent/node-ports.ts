@@ -41,10 +41,17 @@ export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publish
   return (index) => {
     const kept = new KeptOverlay(o.write);
     return {
-      overlay: async (desired, scope) => {
-        const report = await syncOverlay(o.runner, desired, scope, kept);
+      overlay: async (desired, scope, window) => {
+        // A full pass that read unlocked programs the peers as they were when it took the lock again.
+        let programmed = desired;
+        const peersNow = window && (() => {
+          const now = window.peersNow();
+          programmed = { config: desired.config, peers: now.peers };
+          return now;
+        });
+        const report = await syncOverlay(o.runner, desired, scope, kept, window && peersNow && { unlocked: window.unlocked, peersNow });
         const { runDir } = o.config.paths;
-        await writePeersState({ runDir, network: o.config.networks[index].name, desired, report });
+        await writePeersState({ runDir, network: o.config.networks[index].name, desired: programmed, report });
         return report;
       },
       noMasquerade: (cidrs, verify) => destinations.update(index, cidrs, verify),

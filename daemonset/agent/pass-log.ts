@@ -21,6 +21,8 @@ export function logPass(logger: Logger, o: { network: string; kind: 'full' | 'sc
     readMs: Math.round(report.timings.readMs),
     planMs: Math.round(report.timings.planMs),
     applyMs: Math.round(report.timings.applyMs),
+    // A full pass that read without the lock: how long its commit held it.
+    heldMs: report.timings.heldMs === undefined ? undefined : Math.round(report.timings.heldMs),
   };
   if (changed) logger.info('overlay synced', fields);
   else logger.debug('overlay synced', fields);

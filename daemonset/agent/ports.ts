@@ -3,7 +3,7 @@
 import type { NetworkSettings } from '../config/types';
 import type { NodeNetworkInfo } from '../kube/publish';
 import type { SlimNode } from '../kube/slim-node';
-import type { DesiredOverlay, OverlaySyncReport, SyncScope } from '../overlay';
+import type { DesiredOverlay, FullWindow, OverlaySyncReport, SyncScope } from '../overlay';
 
 export interface NodeFilesInput {
   network: NetworkSettings;
@@ -13,7 +13,8 @@ export interface NodeFilesInput {
 }
 
 export interface AgentPorts {
-  overlay(desired: DesiredOverlay, scope?: SyncScope): Promise<OverlaySyncReport>;
+  /** `window`: a full pass may read without the caller's lock (then it programs the peers `window.peersNow` gives). */
+  overlay(desired: DesiredOverlay, scope?: SyncScope, window?: FullWindow): Promise<OverlaySyncReport>;
   /**
    * This network's cluster destinations are `cidrs`: the NAT exemption sets (the union of every
    * network's) and the isolation table follow; `verify` reads them back (else only the change

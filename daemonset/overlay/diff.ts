@@ -12,7 +12,7 @@ function sameRoute(a: RouteEntry, b: RouteEntry): boolean {
   return a.via === b.via && a.dev === b.dev && a.onlink === b.onlink;
 }
 
-function diffRoutes(want: RouteEntry[], have: RouteEntry[], changes: OverlayChanges): void {
+export function diffRoutes(want: RouteEntry[], have: RouteEntry[], changes: OverlayChanges): void {
   const actual = new Map(have.map((r) => [r.dst, r]));
   for (const r of want) {
     const a = actual.get(r.dst);
@@ -23,7 +23,7 @@ function diffRoutes(want: RouteEntry[], have: RouteEntry[], changes: OverlayChan
   changes.routesDeleted.push(...have.filter((r) => !wanted.has(r.dst)));
 }
 
-function diffNeighbours(want: NeighbourEntry[], have: ActualOverlay['neighbours'], changes: OverlayChanges): void {
+export function diffNeighbours(want: NeighbourEntry[], have: ActualOverlay['neighbours'], changes: OverlayChanges): void {
   const actual = new Map(have.map((n) => [n.ip, n]));
   changes.neighboursSet.push(...want.filter((n) => {
     const a = actual.get(n.ip);
@@ -39,7 +39,7 @@ function diffNeighbours(want: NeighbourEntry[], have: ActualOverlay['neighbours'
  * (or only the state, when the wanted remote is already listed), so after it the MAC's other
  * remotes are the stale ones.
  */
-function diffFdb(want: FdbEntry[], have: ActualOverlay['fdb'], changes: OverlayChanges): void {
+export function diffFdb(want: FdbEntry[], have: ActualOverlay['fdb'], changes: OverlayChanges): void {
   const remotes = new Map<string, ActualOverlay['fdb']>();
   for (const e of have) remotes.set(e.mac, [...(remotes.get(e.mac) ?? []), e]);
   for (const e of want) {
@@ -53,8 +53,10 @@ function diffFdb(want: FdbEntry[], have: ActualOverlay['fdb'], changes: OverlayC
   for (const list of remotes.values()) changes.fdbDeleted.push(...list.map(({ mac, dst }) => ({ mac, dst })));
 }
 
+export const noChanges = (): OverlayChanges => ({ fdbSet: [], routesDeleted: [], neighboursSet: [], routesAdded: [], routesReplaced: [], neighboursDeleted: [], fdbDeleted: [] });
+
 export function diffOverlay(plan: Pick<PeerPlan, 'routes' | 'neighbours' | 'fdb'>, actual: ActualOverlay): OverlayChanges {
-  const changes: OverlayChanges = { fdbSet: [], routesDeleted: [], neighboursSet: [], routesAdded: [], routesReplaced: [], neighboursDeleted: [], fdbDeleted: [] };
+  const changes = noChanges();
   diffRoutes(plan.routes, actual.routes, changes);
   diffNeighbours(plan.neighbours, actual.neighbours, changes);
   diffFdb(plan.fdb, actual.fdb, changes);

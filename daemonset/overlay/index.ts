@@ -5,7 +5,7 @@ export { NoMasqueradeSets, noMasqueradeCidrs, syncNoMasquerade } from './nat';
 export { IsolationTable, ISOLATION_TABLE, isolationScript } from './isolation';
 export { KeptPlan } from './plan-keep';
 export { ownedRoutes, routeOwner, type NetworkClaim, type RouteOwnership } from './ownership';
-export { syncOverlay, type DesiredOverlay, type OverlaySyncReport, type SyncScope } from './sync';
+export { syncOverlay, type DesiredOverlay, type FullWindow, type OverlaySyncReport, type SyncScope } from './sync';
 export { KeptOverlay } from './sync-kept';
 export type { BatchWriter } from './sync-apply';
 export { OverlaySetupError, overlayMtu, VXLAN_OVERHEAD } from './underlay';

@@ -14,11 +14,33 @@ import type { ActualOverlay, DeviceSpec, OverlayConfig, Peer, PeerPlan } from '.
  * verified it, and the writer (the agent's long-lived batch sessions).
  */
 export class KeptOverlay {
-  readonly plan = new KeptPlan();
+  /** Replaced whole when a full pass that planned aside commits (sync-full.ts). */
+  plan = new KeptPlan();
   /** Set by a full pass that got the device right; a scoped pass writes against it. */
   device: DeviceSpec | undefined;
+  /** While a full pass reads without the lock: the peers passes wrote meanwhile ('all': a whole pass ran). */
+  private touched: Peer[] | 'all' | undefined;
 
   constructor(readonly write?: BatchWriter) {}
+
+  /** A full pass starts reading (with the lock held, so no pass is halfway through its writes). */
+  startRecording(): void {
+    this.touched = [];
+  }
+
+  /** A pass is about to write these peers' entries (or everything); kept only while a full pass reads. */
+  record(peers: Peer[] | 'all'): void {
+    if (this.touched === undefined || this.touched === 'all') return;
+    if (peers === 'all') this.touched = 'all';
+    else this.touched.push(...peers);
+  }
+
+  /** What was written since startRecording; recording stops. */
+  stopRecording(): Peer[] | 'all' {
+    const touched = this.touched ?? [];
+    this.touched = undefined;
+    return touched;
+  }
 }
 
 /** The kept entries as the kernel holds them after the pass that wrote them. */

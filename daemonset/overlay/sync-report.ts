@@ -23,8 +23,11 @@ export interface OverlaySyncReport {
   durationMs: number;
   /** True when only a scope's entries were read (or, from the kept plan, none) and fixed. */
   scoped: boolean;
-  /** Where the time went: reading kernel state, computing the plan and diff, writing. */
-  timings: { readMs: number; planMs: number; applyMs: number };
+  /**
+   * Where the time went: reading kernel state, computing the plan and diff, writing. A full pass
+   * that read without the lock: applyMs also counts the wait for the lock, heldMs its commit.
+   */
+  timings: { readMs: number; planMs: number; applyMs: number; heldMs?: number };
 }
 
 export interface Applied {

@@ -9,7 +9,7 @@
 //   4. VmRSS/VmHWM from /proc/<pid>/status after convergence and after the churn;
 //   5. the agent's own figures (/metrics, per-pass log lines) printed beside ours.
 // Knobs: BENCH_TWILLD_NODES (5000), BENCH_TWILLD_CHURN (100 of each), BENCH_TWILLD_PACE_MS
-// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_DUMP (a file for the raw figures), BENCH_TWILLD_BINARY (another build to compare, e.g. a
+// (200), BENCH_TWILLD_IDLE_SECONDS (30), BENCH_TWILLD_DUMP (a file for the raw figures), BENCH_TWILLD_LOG_LEVEL (debug: every pass logged), BENCH_TWILLD_BINARY (another build to compare, e.g. a
 // copy of an older dist/twilld beside its runtime), BENCH_TWILLD_NETNS (twb-agent: two runs at
 // once need two names). Everything it creates goes at the end, also on failure.
 import { setTimeout as sleep } from 'node:timers/promises';

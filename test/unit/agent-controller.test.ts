@@ -211,27 +211,114 @@ describe('further networks', () => {
 });
 
 describe('ReconcileLoop', () => {
-  it('coalesces requests while a pass runs and retries a failure with a full pass', async () => {
-    const passes: boolean[] = [];
+  it('runs events beside a full pass, coalesces what arrives while a lane runs, retries a failure with a full pass', async () => {
+    const passes: string[] = [];
     let fail = true;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    let releaseFull!: () => void;
+    let releaseEvent!: () => void;
+    const fullGate = new Promise<void>((r) => (releaseFull = r));
+    const eventGate = new Promise<void>((r) => (releaseEvent = r));
     const loop = new ReconcileLoop({
       periodMs: 60_000,
       logger: silentLogger,
       backoff: { initialMs: 10, maxMs: 20, random: () => 0 },
       reconcile: async (full) => {
-        passes.push(full);
-        if (passes.length === 1) await gate;
-        if (passes.length === 2 && fail) { fail = false; throw new Error('x'); }
+        passes.push(full ? 'full' : 'event');
+        if (passes.length === 1) await fullGate;
+        if (passes.length === 2) await eventGate;
+        if (passes.length === 3 && fail) { fail = false; throw new Error('x'); }
       },
     });
-    loop.start();
+    loop.start(); // the first full pass, held
+    loop.trigger({}); // runs beside it, held
     loop.trigger({});
-    loop.trigger({});
-    release();
-    await new Promise((r) => setTimeout(r, 100));
+    loop.trigger({}); // these two: one more event's pass, which fails
+    await new Promise((r) => setTimeout(r, 5));
+    expect(passes).toEqual(['full', 'event']);
+    releaseEvent();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(passes).toEqual(['full', 'event', 'event']); // its full retry waits behind the held full pass
+    releaseFull();
+    await new Promise((r) => setTimeout(r, 50));
     await loop.stop();
-    expect(passes).toEqual([true, false, true]);
+    expect(passes).toEqual(['full', 'event', 'event', 'full']);
+  });
+});
+
+describe('NodeController full pass beside events', () => {
+  it("programs events while a full pass reads, then keeps the peers as they are when it commits", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    let reading!: () => void;
+    let release!: () => void;
+    const started = new Promise<void>((r) => (reading = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: Array<ReturnType<NonNullable<Parameters<AgentPorts['overlay']>[2]>['peersNow']>> = [];
+    ports.overlay = async (desired, scope, window) => {
+      calls.overlay.push({ desired, scope });
+      if (window) {
+        await window.unlocked(async () => (reading(), gate));
+        seen.push(window.peersNow());
+      }
+      return report();
+    };
+    const full = controller.reconcile(true);
+    await started;
+    nodes.set('n3', node('n3', 3));
+    expect((await controller.reconcile(false)).kind).toBe('scoped'); // not held behind the full pass
+    release();
+    expect((await full).kind).toBe('full');
+    expect(seen[0].peers.map((p) => p.name)).toEqual(['n2', 'n3']);
+    expect(seen[0].changes.names).toEqual(['n3']);
+    // The full pass kept n3: nothing left for an event's pass.
+    expect(await controller.reconcile(false)).toEqual({ kind: 'unchanged' });
+  });
+
+  it("lets events' passes in while a full pass waits for the NAT exemption's verification", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    await controller.reconcile(true);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    let verifying!: () => void;
+    let release!: () => void;
+    const started = new Promise<void>((r) => (verifying = r));
+    const gate = new Promise<void>((r) => (release = r));
+    ports.noMasquerade = async (cidrs, verify) => {
+      calls.nat.push(cidrs);
+      if (verify) await (verifying(), gate);
+      return true;
+    };
+    const full = controller.reconcile(true);
+    await started;
+    nodes.set('n3', node('n3', 3));
+    expect((await controller.reconcile(false)).kind).toBe('scoped');
+    release();
+    expect((await full).kind).toBe('full');
+  });
+
+  it("holds an event's pass behind the first full pass instead of making it a whole pass of its own", async () => {
+    const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
+    const { calls, controller } = fakes(nodes);
+    const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    ports.overlay = async (desired, scope, window) => {
+      calls.overlay.push({ desired, scope });
+      if (window) {
+        await window.unlocked(() => gate);
+        window.peersNow();
+      }
+      return report();
+    };
+    const full = controller.reconcile(true);
+    await new Promise((r) => setImmediate(r));
+    nodes.set('n3', node('n3', 3));
+    const event = controller.reconcile(false);
+    release();
+    await full;
+    expect(await event).toEqual({ kind: 'unchanged' });
+    expect(calls.overlay.map((c) => c.scope === undefined)).toEqual([true]);
   });
 });

@@ -74,3 +74,22 @@ describe('KeptPlan', () => {
     expect(kept.patch(other, ['n2'], [])).toBeUndefined();
   });
 });
+
+describe('KeptPlan in slices (a full pass plans aside while events run)', () => {
+  it('plans as full does, contests included, pausing between slices, and is then patched alike', async () => {
+    const peers = [...Array.from({ length: 9 }, (_, i) => peer(i + 1)), peer(10, { podCIDRs: ['10.244.3.0/24'] }), peer(11, { vtepMac: vtepMac('n2', 1) })];
+    let pauses = 0;
+    const sliced = new KeptPlan();
+    const plan = await sliced.fullInSlices(input(peers), async () => void (pauses += 1), 4);
+    expect(pauses).toBe(2);
+    expect(plan).toEqual(planPeers(input(peers)));
+    expect(sliced.current()).toEqual(plan);
+    const plain = new KeptPlan();
+    plain.full(input(peers.slice(0, 9)));
+    const aside = new KeptPlan();
+    await aside.fullInSlices(input(peers.slice(0, 9)), async () => undefined, 2);
+    const next = [...peers.slice(0, 8), peer(12)];
+    expect(aside.patch(input(next), ['n12'], [peer(9)])).toEqual(plain.patch(input(next), ['n12'], [peer(9)]));
+    expect(aside.current()).toEqual(plain.current());
+  });
+});

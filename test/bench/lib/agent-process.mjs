@@ -13,7 +13,9 @@ import { RUNTIME_PATH } from './exec.mjs';
 export function writeAgentConfig(dir, { listen, resyncSeconds, underlayInterface }) {
   const file = join(dir, 'twilld.json');
   const paths = Object.fromEntries(['cniConfDir', 'cniBinDir', 'runDir', 'ipamDataDir'].map((k) => [k, join(dir, k)]));
-  writeFileSync(file, JSON.stringify({ listen, resyncSeconds, underlay: { interface: underlayInterface }, paths }, null, 2));
+  // BENCH_TWILLD_LOG_LEVEL=debug: every pass's log line, quiet full passes included (where their time goes).
+  const logLevel = process.env.BENCH_TWILLD_LOG_LEVEL || undefined;
+  writeFileSync(file, JSON.stringify({ listen, resyncSeconds, underlay: { interface: underlayInterface }, paths, logLevel }, null, 2));
   return file;
 }
 

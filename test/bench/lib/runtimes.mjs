@@ -24,11 +24,12 @@ export function runtimeIn(dir) {
   return { key, label: LABELS[key], version, file: join(dir, name) };
 }
 
-/** Writes `dir/twill-empty`: the first three lines of `dir/twill` (shebang, launcher, version guard). */
+/** Writes `dir/twill-empty`: the lines of `dir/twill` up to its runtime guard (shebang, launcher, version line, guard). */
 function writeEmptyBundle(dir) {
   const lines = readFileSync(join(dir, 'twill'), 'utf8').split('\n');
-  if (!lines[2]?.startsWith('{const e=process.env,v=process.versions')) throw new Error(`${dir}/twill: line 3 is not the version guard`);
-  writeFileSync(join(dir, 'twill-empty'), `${lines.slice(0, 3).join('\n')}\n`, { mode: 0o755 });
+  const guard = lines.slice(0, 5).findIndex((l) => l.startsWith('{const e=process.env,v=process.versions'));
+  if (guard < 0) throw new Error(`${dir}/twill: no runtime guard in its first lines`);
+  writeFileSync(join(dir, 'twill-empty'), `${lines.slice(0, guard + 1).join('\n')}\n`, { mode: 0o755 });
 }
 
 /** Builds the bundles once per runtime; returns [{ key, label, version, dir, file, empty }]. */
