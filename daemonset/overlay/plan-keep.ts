@@ -16,6 +16,8 @@ import type { Peer, PeerPlan, SkippedPeer } from './types';
  */
 interface Kept {
   key: string;
+  /** What the kept parts are rendered with (the same for every input of this key). */
+  render: Render;
   peers: Map<string, PeerParts>;
   skipped: Map<string, SkippedPeer>;
   /** Claimed key → the peer holding it ('' for this node's own subnets). */
@@ -84,7 +86,7 @@ export class KeptPlan {
   /** The whole kept plan (undefined before a full plan). */
   current(): PeerPlan | undefined {
     const k = this.kept;
-    return k && flatten(k.peers.values(), k.peers.size, [...k.skipped.values()]);
+    return k && flatten(k.render, k.peers.values(), k.peers.size, [...k.skipped.values()]);
   }
 
   /** Forgets the kept plan (the next pass plans everything). */
@@ -94,7 +96,8 @@ export class KeptPlan {
 
   /** Plans every peer (as planPeers, same result) and keeps the plan per peer. */
   full(input: PeerPlanInput): PeerPlan {
-    const k: Kept = { key: keyOf(input), peers: new Map(), skipped: new Map(), dsts: new Map(), macs: new Map(), duplicates: 0 };
+    const render = { config: input.config, underlay: input.underlay };
+    const k: Kept = { key: keyOf(input), render, peers: new Map(), skipped: new Map(), dsts: new Map(), macs: new Map(), duplicates: 0 };
     for (const c of ownSubnets(input.config.podCIDRs).flatMap(claimsOf)) k.dsts.set(c, '');
     const peers = input.peers.filter((p) => p.name !== input.config.nodeName).sort(byName);
     for (const peer of peers) record(k, peer.name, planOne(input, peer, { dst: (d) => k.dsts.has(d), mac: (m) => k.macs.has(m) }));
@@ -113,7 +116,7 @@ export class KeptPlan {
       for (const peer of peers.slice(i, i + slice)) record(k, peer.name, planOne(input, peer, { dst: (d) => k.dsts.has(d), mac: (m) => k.macs.has(m) }));
     }
     this.kept = k;
-    return flatten(k.peers.values(), k.peers.size, [...k.skipped.values()]);
+    return flatten(input, k.peers.values(), k.peers.size, [...k.skipped.values()]);
   }
 
   /**
