@@ -145,15 +145,18 @@ export class NodeController {
     const nodes = this.opts.nodes();
     const self = nodes.get(this.opts.config.nodeName);
     if (!self) return this.notReady(`node ${this.opts.config.nodeName} is not in the API server (NODE_NAME?)`);
-    const subnets = await this.subnetsOf(self, nodes);
-    if (!subnets) return this.notReady(`no pod subnet for node ${self.name} yet`);
     try {
+      const subnets = await this.subnetsOf(self, nodes);
+      if (!subnets) return this.notReady(`no pod subnet for node ${self.name} yet`);
       return await this.program({ full, nodes, self, subnets, lease });
     } catch (err) {
       this.synced = undefined;
       this.nodeFacts = undefined;
       const stage = err instanceof StageError ? err.stage : 'overlay';
-      this.opts.hooks?.failed?.({ network: this.network.name, stage, error: err instanceof StageError ? err.cause : err });
+      const cause = err instanceof StageError ? err.cause : err;
+      // Not ready yet: /readyz names what fails (a 403 on the subnet claim, say), not the last wait.
+      if (!this.ready) this.reason = `${stage} failed: ${errorMessage(cause)}`;
+      if (stage !== 'subnet') this.opts.hooks?.failed?.({ network: this.network.name, stage, error: cause });
       throw err;
     }
   }

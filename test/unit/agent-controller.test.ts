@@ -144,6 +144,16 @@ describe('NodeController', () => {
     expect(await c.reconcile(true)).toEqual({ kind: 'not-ready', reason: 'no pod subnet for node n1 yet' });
   });
 
+  it('names a failing subnet claim in its not-ready reason (a 403, say), reporting the failure once', async () => {
+    const nodes = new Map([['n1', node('n1', 1, { podCIDRs: [] })]]);
+    const subnets = { ensure: async () => { throw new Error('leases is forbidden: cannot create'); } } as unknown as SubnetKeeper;
+    const failed: string[] = [];
+    const c = new NodeController({ config, nodes: () => nodes, subnets, ports: {} as AgentPorts, logger: silentLogger, hooks: { failed: (f) => failed.push(f.stage) } });
+    await expect(c.reconcile(true)).rejects.toThrow('forbidden');
+    expect(c.notReadyReason).toBe('subnet failed: leases is forbidden: cannot create');
+    expect(failed).toEqual(['subnet']);
+  });
+
   it('uses the configured cluster CIDRs for the NAT exemption and publishes claimed subnets', async () => {
     const nodes = new Map([['n1', node('n1', 1, { podCIDRs: [] })]]);
     const cfg = { ...config, networks: [{ ...config.networks[0], clusterCIDRs: ['10.213.0.0/16'] }] };
@@ -203,7 +213,7 @@ describe('further networks', () => {
     await expect(all.reconcile(true)).rejects.toThrow('network twill: overlay: ip: busy');
     expect(b.calls.overlay).toHaveLength(1);
     expect(all.isReady).toBe(false);
-    expect(all.notReadyReason).toBe('network twill: starting');
+    expect(all.notReadyReason).toBe('network twill: overlay failed: ip: busy');
     podPorts.overlay = async () => report();
     expect((await all.reconcile(true)).map((o) => o.kind)).toEqual(['full', 'full']);
     expect(all.isReady).toBe(true);
