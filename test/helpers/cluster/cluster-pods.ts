@@ -5,14 +5,14 @@ import type { ClusterNode } from './node';
 import { cniAdd, cniDel, createPodNamespace, readConflist, type Pod } from './pods';
 import { deleteNamespace } from './underlay';
 
-export async function addPod(s: ClusterState, o: { node: ClusterNode; name: string; network?: string; ifname?: string }): Promise<Pod> {
+export async function addPod(s: ClusterState, o: { node: ClusterNode; name: string; namespace?: string; network?: string; ifname?: string }): Promise<Pod> {
   if (!/^[a-z0-9]{1,12}$/.test(o.name)) throw new Error(`addPod: name ${JSON.stringify(o.name)} must be 1-12 of [a-z0-9]`);
   if (s.pods.some((p) => p.node === o.node && p.name === o.name)) throw new Error(`addPod: ${o.node.name} already has a pod ${o.name}`);
   const list = readConflist(o.node.paths.cniConfDir, o.network);
   const ns = s.names.pod(o.node.name, o.name);
   await createPodNamespace(ns);
   try {
-    const pod = await cniAdd({ node: o.node, name: o.name, ns, list, ifname: o.ifname });
+    const pod = await cniAdd({ node: o.node, name: o.name, namespace: o.namespace, ns, list, ifname: o.ifname });
     s.pods.push(pod);
     return pod;
   } catch (e) {

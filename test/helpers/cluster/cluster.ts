@@ -166,8 +166,8 @@ export class Cluster {
     return [...this.state.agents].reverse().find((a) => a.node.name === name);
   }
 
-  /** A pod on the node, ADDed with the conflist in its cniConfDir (`network`'s, else the first). */
-  async addPod(o: { node: NodeRef; name: string; network?: string; ifname?: string }): Promise<Pod> {
+  /** A pod on the node, ADDed with the conflist in its cniConfDir (`network`'s, else the first); `namespace` (default "default") and name go in CNI_ARGS. */
+  async addPod(o: { node: NodeRef; name: string; namespace?: string; network?: string; ifname?: string }): Promise<Pod> {
     return addPod(this.state, { ...o, node: this.node(o.node) });
   }
 

@@ -13,3 +13,4 @@ export { ping, readConflist, type PingOptions, type Pod } from './pods';
 export { missingReplies, PingLoop, type PingSummary } from './ping-loop';
 export { ManagedProcess, type Exit, type LineMatch, type LogLine } from './process';
 export { inNs, run, sleep, tryRun } from './exec';
+export { twillctl, type CtlOutcome } from './ctl';

@@ -14,8 +14,10 @@ import type { ClusterNode } from './node';
 
 export interface Pod {
   name: string;
+  /** Its Kubernetes namespace (K8S_POD_NAMESPACE in CNI_ARGS). */
+  namespace: string;
   node: ClusterNode;
-  /** The pod's namespace. */
+  /** The pod's network namespace. */
   ns: string;
   containerId: string;
   ifname: string;
@@ -41,9 +43,15 @@ export function cniPath(node: ClusterNode): string[] {
   return [node.paths.cniBinDir];
 }
 
+/** CNI_ARGS as kubelet passes them (on ADD and DEL): the plugin records the pod in its reservation. */
+function kubeletArgs(namespace: string, name: string): Array<[string, string]> {
+  return [['IgnoreUnknown', '1'], ['K8S_POD_NAMESPACE', namespace], ['K8S_POD_NAME', name]];
+}
+
 /** One plugin call inside the node; throws PluginError as ChainRunner does. */
 async function execPlugin(node: ClusterNode, chain: ChainRunner, type: string, command: string, conf: Json, rt: RuntimeConf): Promise<Json | undefined> {
-  const env = { PATH, CNI_COMMAND: command, CNI_CONTAINERID: rt.containerId, CNI_NETNS: rt.netns, CNI_IFNAME: rt.ifname, CNI_PATH: cniPath(node).join(':') };
+  const args = (rt.args ?? []).map(([k, v]) => `${k}=${v}`).join(';');
+  const env = { PATH, CNI_COMMAND: command, CNI_CONTAINERID: rt.containerId, CNI_NETNS: rt.netns, CNI_IFNAME: rt.ifname, CNI_PATH: cniPath(node).join(':'), CNI_ARGS: args };
   const plugin = assertInstalled(node, chain.findPlugin(type));
   const r = await tryRun(inNs(node.ns, [plugin]), { env, input: JSON.stringify(conf), timeoutMs: 30_000 });
   if (r.code !== 0) throw new PluginError(type, command, r.code, r.stdout, r.stderr);
@@ -56,21 +64,22 @@ function addressOf(result: Json, family: 4 | 6): string | undefined {
 }
 
 /** ADD down the chain for a pod whose namespace `ns` exists; the namespace is the caller's. */
-export async function cniAdd(o: { node: ClusterNode; name: string; ns: string; list: NetConfList; ifname?: string }): Promise<Pod> {
+export async function cniAdd(o: { node: ClusterNode; name: string; namespace?: string; ns: string; list: NetConfList; ifname?: string }): Promise<Pod> {
   const chain = new ChainRunner({ path: cniPath(o.node), node: o.node.ns });
-  const rt: RuntimeConf = { containerId: `twe-${o.name}`, netns: `/run/netns/${o.ns}`, ifname: o.ifname ?? 'eth0' };
+  const namespace = o.namespace ?? 'default';
+  const rt: RuntimeConf = { containerId: `twe-${o.name}`, netns: `/run/netns/${o.ns}`, ifname: o.ifname ?? 'eth0', args: kubeletArgs(namespace, o.name) };
   let result: Json | undefined;
   for (const plugin of o.list.plugins) {
     result = await execPlugin(o.node, chain, plugin.type, 'ADD', chain.buildConfig(o.list, plugin, result, rt), rt);
     if (!result) throw new Error(`${plugin.type} ADD printed no result`);
   }
-  return { name: o.name, node: o.node, ns: o.ns, containerId: rt.containerId, ifname: rt.ifname, list: o.list, result: result!, ipv4: addressOf(result!, 4), ipv6: addressOf(result!, 6) };
+  return { name: o.name, namespace, node: o.node, ns: o.ns, containerId: rt.containerId, ifname: rt.ifname, list: o.list, result: result!, ipv4: addressOf(result!, 4), ipv6: addressOf(result!, 6) };
 }
 
 /** DEL up the chain with the cached result, as DelNetworkList does. */
 export async function cniDel(pod: Pod): Promise<void> {
   const chain = new ChainRunner({ path: cniPath(pod.node), node: pod.node.ns });
-  const rt: RuntimeConf = { containerId: pod.containerId, netns: `/run/netns/${pod.ns}`, ifname: pod.ifname };
+  const rt: RuntimeConf = { containerId: pod.containerId, netns: `/run/netns/${pod.ns}`, ifname: pod.ifname, args: kubeletArgs(pod.namespace, pod.name) };
   for (const plugin of [...pod.list.plugins].reverse()) await execPlugin(pod.node, chain, plugin.type, 'DEL', chain.buildConfig(pod.list, plugin, pod.result, rt), rt);
 }
 
