@@ -11,7 +11,7 @@ import type { AgentConfig } from '../config/types';
 import type { NodePublisher } from '../kube/publish';
 import { IsolationTable, KeptOverlay, NoMasqueradeSets, syncOverlay, type BatchWriter } from '../overlay';
 import { ClusterDestinations } from './destinations';
-import { writePeersState } from './peers-state';
+import { PeersStateWriter } from './peers-state';
 import type { AgentPorts, NodeFilesInput } from './ports';
 
 const FORWARDING = { 4: 'net/ipv4/ip_forward', 6: 'net/ipv6/conf/all/forwarding' } as const;
@@ -40,6 +40,7 @@ export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publish
   });
   return (index) => {
     const kept = new KeptOverlay(o.write);
+    const peersFile = new PeersStateWriter({ runDir: o.config.paths.runDir, network: o.config.networks[index].name });
     return {
       overlay: async (desired, scope, window) => {
         // A full pass that read unlocked programs the peers as they were when it took the lock again.
@@ -50,8 +51,7 @@ export function nodePorts(o: { runner: AsyncRunner; config: AgentConfig; publish
           return now;
         });
         const report = await syncOverlay(o.runner, desired, scope, kept, window && peersNow && { unlocked: window.unlocked, peersNow });
-        const { runDir } = o.config.paths;
-        await writePeersState({ runDir, network: o.config.networks[index].name, desired: programmed, report });
+        await peersFile.update({ desired: programmed, report });
         return report;
       },
       noMasquerade: (cidrs, verify) => destinations.update(index, cidrs, verify),
