@@ -1,7 +1,8 @@
 /**
  * `<runDir>/peers-<network>.json`: the peers the agent last programmed, so twillctl can compare
  * the kernel's routes, neighbours and FDB entries with what the agent wants without the API
- * server. Written after each overlay pass, only when its bytes change (syncConfigFile).
+ * server. Written after overlay passes, at most once a second (PeersStateWriter), only when its
+ * bytes change (syncConfigFile).
  */
 import { join } from 'node:path';
 import { syncConfigFile } from '../cni-config/write';
