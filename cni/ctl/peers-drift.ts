@@ -15,7 +15,7 @@ export type EntryState = 'ok' | 'missing' | 'wrong' | 'n/a';
 
 export interface PeerDrift {
   name: string;
-  subnets: string[];
+  subnets: readonly string[];
   vtepMac: string;
   underlayIp: string;
   route: EntryState;

@@ -14,7 +14,8 @@ export interface BatchFailure {
   message: string;
 }
 
-const FAILED = /^Command failed -:(\d+)$/;
+/** The line `ip`/`bridge -batch` print after a failed command (N: its input line, from 1). */
+export const FAILED = /^Command failed -:(\d+)$/;
 
 /** The failures a `-force -batch` run reported on stderr, matched to the lines it was given. */
 export function batchFailures(stderr: string, lines: string[]): BatchFailure[] {

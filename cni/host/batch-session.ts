@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { BatchFailure } from './batch-async';
+import { FAILED, type BatchFailure } from './batch-async';
 import { CommandError } from './errors';
 
 /**
@@ -42,7 +42,6 @@ interface Child {
   timedOut: boolean;
 }
 
-const FAILED = /^Command failed -:(\d+)$/;
 
 export class BatchSession {
   private child: Child | undefined;

@@ -6,7 +6,8 @@ import { canonicalNetwork, cidrContains, formatCidr, parseCidr } from '../../ipa
 import { formatIp, parseIp } from '../../ipam/net/ip';
 import { mappingAppliesTo, type PortMapping } from './config';
 import type { PluginRun } from './context';
-import { ownerTag, type Firewall } from './firewall';
+import type { Firewall } from './firewall';
+import { ownerTag } from './names';
 import { TABLE } from './nft-rules';
 import { ipamExecCheck } from './ipam';
 

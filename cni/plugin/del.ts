@@ -1,6 +1,7 @@
 import { flushUdpConntrack } from '../host/conntrack';
 import type { PluginRun } from './context';
-import { ownerTag, type RemovedMapping } from './firewall';
+import type { RemovedMapping } from './firewall';
+import { ownerTag } from './names';
 import { ipamExecDel } from './ipam';
 import { teardownVeth } from './veth';
 

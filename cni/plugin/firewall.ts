@@ -40,8 +40,6 @@ export interface Firewall {
   state(): FirewallState;
 }
 
-export { ownerTag } from './names';
-
 /** How long a marker is trusted: rules flushed behind twill's back come back within this. */
 const MARKER_TTL_MS = 60_000;
 

@@ -3,9 +3,8 @@ import { ipBatch, ipJson, type IpLink } from '../host/ip';
 import { linkExists } from '../host/links';
 import { validAttachments } from '../../ipam/index';
 import type { PluginRun } from './context';
-import { ownerTag } from './firewall';
 import { ipamExecMaintenance } from './ipam';
-import { HOST_VETH_PATTERN, hostVethName } from './names';
+import { HOST_VETH_PATTERN, hostVethName, ownerTag } from './names';
 import { ownerAliasLine, teardownVeth } from './veth';
 
 /**

@@ -8,7 +8,7 @@ import { quoted, scriptLine } from '../host/script-words';
 import { formatCidr, parseCidr } from '../../ipam/net/cidr';
 import { formatIp, parseIp } from '../../ipam/net/ip';
 import type { TwillConfig } from './config';
-import { ownerTag } from './firewall';
+import { ownerTag } from './names';
 
 export interface VethPlan {
   hostVeth: string;

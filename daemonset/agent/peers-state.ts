@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { syncConfigFile } from '../cni-config/write';
+import type { PeersFile } from '../../cni/ctl/read/files';
 import type { DesiredOverlay, OverlaySyncReport } from '../overlay';
 
 export function peersStatePath(runDir: string, network: string): string {
@@ -19,7 +20,7 @@ export function peersStateContent(network: string, desired: DesiredOverlay, repo
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((p) => ({ name: p.name, podCIDRs: p.podCIDRs, underlayIp: p.underlayIp ?? '', vtepMac: p.vtepMac ?? '', skipped: skipped.get(p.name) ?? '' }));
   const { config } = desired;
-  const doc = { network, device: config.device, vni: config.vni, node: config.nodeName, vtepMac: report.vtepMac, underlay: report.underlay, mtu: report.mtu, directRouting: config.directRouting, peers };
+  const doc: PeersFile = { network, device: config.device, vni: config.vni, node: config.nodeName, vtepMac: report.vtepMac, underlay: report.underlay, mtu: report.mtu, directRouting: config.directRouting, peers };
   return JSON.stringify(doc) + '\n';
 }
 

@@ -9,6 +9,7 @@ import { iptablesSave, parseSave } from '../../cni/host/iptables';
 import type { Runner } from '../../cni/host/run';
 import { fileKind, HEAD_BYTES } from '../install/layout';
 import { twillNetworks, type IptablesFacts, type LinkFacts, type RouteFacts, type TwillConflist, type UninstallFacts } from './plan';
+import { ROUTE_PROTO } from '../overlay/config';
 
 export interface FactsInput {
   runner: Runner;
@@ -60,7 +61,7 @@ function readLinks(runner: Runner): LinkFacts[] {
 
 function readRoutes(runner: Runner): RouteFacts[] {
   return ([4, 6] as const).flatMap((family) =>
-    ipJson<Array<{ dst: string; dev?: string }>>(runner, [`-${family}`, 'route', 'show', 'proto', '116']).map((r) => ({ dst: r.dst, dev: r.dev, family })),
+    ipJson<Array<{ dst: string; dev?: string }>>(runner, [`-${family}`, 'route', 'show', 'proto', String(ROUTE_PROTO)]).map((r) => ({ dst: r.dst, dev: r.dev, family })),
   );
 }
 

@@ -19,6 +19,8 @@
  * (its traffic stops with the overlay).
  */
 import { FileKind } from '../install/layout';
+import { TABLE } from '../../cni/plugin/nft-rules';
+import { ISOLATION_TABLE } from '../overlay/isolation';
 
 export interface TwillConflist {
   path: string;
@@ -77,7 +79,7 @@ export type UninstallStep =
   | { op: 'iptables'; what: string; family: 4 | 6; table: string; lines: string[] }
   | { op: 'keep'; what: string; why: string };
 
-export const TWILL_TABLES = ['inet twill', 'inet twilld'] as const;
+export const TWILL_TABLES = [`inet ${TABLE}`, `inet ${ISOLATION_TABLE}`] as const;
 const VXLAN_NAME = /^twill\.\d+$/;
 const BRIDGE_NAME = /^twill\d+$/;
 const CHAIN = /^TWILL-/;

@@ -256,15 +256,21 @@ describe('ReconcileLoop', () => {
 });
 
 describe('NodeController full pass beside events', () => {
+  /** A pass that says it has reached a point (`started`) and waits there until `release`. */
+  function latch() {
+    let signal!: () => void;
+    let release!: () => void;
+    const started = new Promise<void>((r) => (signal = r));
+    const gate = new Promise<void>((r) => (release = r));
+    return { started, signal, gate, release };
+  }
+
   it("programs events while a full pass reads, then keeps the peers as they are when it commits", async () => {
     const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
     const { calls, controller } = fakes(nodes);
     await controller.reconcile(true);
     const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
-    let reading!: () => void;
-    let release!: () => void;
-    const started = new Promise<void>((r) => (reading = r));
-    const gate = new Promise<void>((r) => (release = r));
+    const { started, signal: reading, gate, release } = latch();
     const seen: Array<ReturnType<NonNullable<Parameters<AgentPorts['overlay']>[2]>['peersNow']>> = [];
     ports.overlay = async (desired, scope, window) => {
       calls.overlay.push({ desired, scope });
@@ -291,10 +297,7 @@ describe('NodeController full pass beside events', () => {
     const { calls, controller } = fakes(nodes);
     await controller.reconcile(true);
     const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
-    let verifying!: () => void;
-    let release!: () => void;
-    const started = new Promise<void>((r) => (verifying = r));
-    const gate = new Promise<void>((r) => (release = r));
+    const { started, signal: verifying, gate, release } = latch();
     ports.noMasquerade = async (cidrs, verify) => {
       calls.nat.push(cidrs);
       if (verify) await (verifying(), gate);
@@ -312,8 +315,7 @@ describe('NodeController full pass beside events', () => {
     const nodes = new Map([['n1', node('n1', 1)], ['n2', node('n2', 2)]]);
     const { calls, controller } = fakes(nodes);
     const ports = (controller as unknown as { opts: { ports: AgentPorts } }).opts.ports;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = latch();
     ports.overlay = async (desired, scope, window) => {
       calls.overlay.push({ desired, scope });
       if (window) {

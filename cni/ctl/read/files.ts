@@ -4,12 +4,13 @@
  * bundle carries (line 3: `// twill-version: X`, cni/build/build.mjs).
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ReadinessFile } from '../../plugin/readiness';
+import { readinessPath } from '../../../daemonset/cni-config/readiness';
+import { peersStatePath } from '../../../daemonset/agent/peers-state';
 
 export interface PeerRecord {
   name: string;
-  podCIDRs: string[];
+  podCIDRs: readonly string[];
   underlayIp: string;
   vtepMac: string;
   skipped: string;
@@ -36,11 +37,11 @@ function readJson<T>(path: string): T | undefined {
 }
 
 export function readReadiness(runDir: string, network: string, path?: string): ReadinessFile | undefined {
-  return readJson<ReadinessFile>(path ?? join(runDir, `ready-${network}.json`));
+  return readJson<ReadinessFile>(path ?? readinessPath(runDir, network));
 }
 
 export function readPeersFile(runDir: string, network: string): PeersFile | undefined {
-  return readJson<PeersFile>(join(runDir, `peers-${network}.json`));
+  return readJson<PeersFile>(peersStatePath(runDir, network));
 }
 
 export const VERSION_LINE = /^\/\/ twill-version: (\S+)$/;

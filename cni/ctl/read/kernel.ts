@@ -8,9 +8,8 @@ import { readFeatures } from '../../host/ethtool';
 import type { IpLink } from '../../host/ip';
 import { ipIn } from '../../host/netns';
 import type { Ctx } from '../context';
+import { ROUTE_PROTO } from '../../../daemonset/overlay/config';
 
-/** twilld's route protocol (daemonset/overlay/config.ts ROUTE_PROTO). */
-export const ROUTE_PROTO = 116;
 
 export interface KernelLink extends IpLink {
   link_netnsid?: number;

@@ -6,8 +6,9 @@
  */
 import { parseSave, type IpFamily } from '../../host/iptables';
 import type { Ctx } from '../context';
+import { TABLE } from '../../plugin/nft-rules';
 
-export const NFT_TABLE = ['inet', 'twill'] as const;
+export const NFT_TABLE = ['inet', TABLE] as const;
 
 /** A set or map element: key and (maps) value as nft writes them, with its comment. */
 export interface NftEntry {
